@@ -1,0 +1,46 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, RouterModule } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AnalyticsModule } from './analytics/analytics.module';
+import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { configNamespaces } from './config/all-config';
+import { validateEnvironment } from './config/environment';
+import { webhookConfig } from './config/webhook.config';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { NotificationsModule } from './notifications/notifications.module';
+import { StorageModule } from './storage/storage.module';
+import { WebhookModule } from './webhook/webhook.module';
+
+/** Composes the feature modules. `forRoot` because the webhook's path is configuration. */
+@Module({})
+export class AppModule {
+  static async forRoot(): Promise<DynamicModule> {
+    // Loads .env into process.env and validates it before anything else is built.
+    const configModule = await ConfigModule.forRoot({
+      isGlobal: true,
+      cache: true,
+      load: configNamespaces,
+      validate: (raw) => {
+        validateEnvironment(raw);
+        return raw;
+      },
+    });
+    return {
+      module: AppModule,
+      imports: [
+        configModule,
+        LoggingModule,
+        EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
+        StorageModule,
+        WebhookModule,
+        RouterModule.register([{ path: webhookConfig().path, module: WebhookModule }]),
+        AnalyticsModule,
+        NotificationsModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+}

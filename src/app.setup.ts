@@ -1,0 +1,16 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { validationPipeOptions } from './common/validation/validation.options';
+import type { AllConfig } from './config/all-config';
+
+/** Everything main.ts sets on the app besides listening; the e2e helper runs the same. */
+export function configureApp(app: INestApplication): void {
+  const express = app as NestExpressApplication;
+  const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(new ValidationPipe(validationPipeOptions));
+  express.disable('x-powered-by');
+  if (config.get('app', { infer: true }).trustProxy) express.set('trust proxy', true);
+}

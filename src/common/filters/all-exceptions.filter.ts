@@ -1,0 +1,73 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppException, FieldError } from '../errors/app.exception';
+import { ErrorCode, HTTP_STATUS_BY_CODE } from '../errors/error-codes';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  message: string;
+  errors?: readonly FieldError[];
+  /** Per-check results of a failing health check. */
+  details?: unknown;
+}
+
+const CODE_BY_HTTP_STATUS: Partial<Record<number, ErrorCode>> = {
+  400: ErrorCode.BadRequest,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
+  413: ErrorCode.PayloadTooLarge,
+  429: ErrorCode.RateLimited,
+  503: ErrorCode.NotReady,
+};
+
+/**
+ * Every error leaves through here as `{statusCode, code, message, errors?}`.
+ * Messages are our own texts: nothing from a stack, a token or a server path.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const { body, headers } = this.toBody(exception);
+    if (response.headersSent) return;
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof AppException) {
+      const body: ErrorBody = {
+        statusCode: HTTP_STATUS_BY_CODE[exception.code],
+        code: exception.code,
+        message: exception.message,
+      };
+      if (exception.errors) body.errors = exception.errors;
+      if (exception.code === ErrorCode.StoreUnavailable) this.logUnexpected(exception.cause);
+      return { body, headers: { ...exception.headers } };
+    }
+    if (exception instanceof HttpException) {
+      const statusCode = exception.getStatus();
+      const code = CODE_BY_HTTP_STATUS[statusCode] ?? (statusCode >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
+      const message = statusCode === 404 ? 'No such route.' : exception.message;
+      const body: ErrorBody = { statusCode, code, message };
+      const response = exception.getResponse();
+      if (typeof response === 'object' && 'details' in response) body.details = response.details;
+      return { body, headers: {} };
+    }
+    this.logUnexpected(exception);
+    return {
+      body: { statusCode: 500, code: ErrorCode.Internal, message: 'Internal error.' },
+      headers: {},
+    };
+  }
+
+  /** The message at error level; the stack only at debug, so default logs carry no server paths. */
+  private logUnexpected(error: unknown): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.logger.error(`${err.name}: ${err.message}`);
+    if (err.stack) this.logger.debug(err.stack);
+  }
+}

@@ -1,0 +1,23 @@
+import type { ConfigType } from '@nestjs/config';
+import { appConfig } from './app.config';
+import { notificationsConfig } from './notifications.config';
+import { securityConfig } from './security.config';
+import { storageConfig } from './storage.config';
+import { webhookConfig } from './webhook.config';
+
+export const configNamespaces = [
+  appConfig,
+  storageConfig,
+  securityConfig,
+  webhookConfig,
+  notificationsConfig,
+];
+
+/** The typed shape behind `ConfigService<AllConfig, true>`. */
+export interface AllConfig {
+  app: ConfigType<typeof appConfig>;
+  storage: ConfigType<typeof storageConfig>;
+  security: ConfigType<typeof securityConfig>;
+  webhook: ConfigType<typeof webhookConfig>;
+  notifications: ConfigType<typeof notificationsConfig>;
+}

@@ -1,0 +1,130 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { IsHttpUrl } from '../common/validation/is-http-url.decorator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+const toList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    : value;
+/** An empty variable (`FOO=` in .env) means "not set". */
+const blankIsUnset = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * The whole environment the service reads, checked once at start-up. A wrong
+ * value stops the start with a message that names the variable.
+ */
+export class EnvironmentVariables {
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a port number (1-65535)' })
+  @Min(1, { message: 'must be a port number (1-65535)' })
+  @Max(65535, { message: 'must be a port number (1-65535)' })
+  PORT?: number;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @IsString()
+  HOST?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @Matches(/^\/[A-Za-z0-9/_.~-]*$/, { message: 'must be a path starting with / (letters, digits, / _ . ~ -)' })
+  WEBHOOK_PATH?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @Transform(toList)
+  @MinLength(16, { each: true, message: 'each token must be at least 16 characters' })
+  @Matches(/^[\x21-\x7e]+$/, { each: true, message: 'tokens must be printable ASCII without spaces' })
+  WEBHOOK_TOKENS?: string[];
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces' })
+  ADMIN_TOKEN?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @Matches(/^(sqlite|file):.+/, {
+    message: 'must be sqlite:<file> (PostgreSQL support is not built yet)',
+  })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, { message: 'must be a size such as 1mb, 512kb or 100000' })
+  BODY_LIMIT?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevel;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of requests per minute (0 turns limiting off)' })
+  @Min(0, { message: 'must be a whole number of requests per minute (0 turns limiting off)' })
+  RATE_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  TRUST_PROXY?: boolean;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @IsHttpUrl({ message: 'must be an http(s) URL' })
+  NOTIFY_WEBHOOK_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds (100-60000)' })
+  @Min(100, { message: 'must be a whole number of milliseconds (100-60000)' })
+  @Max(60000, { message: 'must be a whole number of milliseconds (100-60000)' })
+  NOTIFY_TIMEOUT_MS?: number;
+}
+
+export class ConfigurationError extends Error {
+  override name = 'ConfigurationError';
+}
+
+/** Validates and converts the raw environment; throws one error listing every bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
+  const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (error) => `  ${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+    );
+    throw new ConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return env;
+}

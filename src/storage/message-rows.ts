@@ -1,0 +1,59 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { ReceivedMessage } from '../webhook/events';
+import type { MessagesTable } from './tables';
+
+export function toMessageRow(message: ReceivedMessage, raw: string): Insertable<MessagesTable> {
+  const { file } = message;
+  return {
+    key: message.key,
+    conversation_key: message.conversationKey,
+    from_user: message.from,
+    to_user: message.to,
+    text: message.text,
+    time_stamp: message.timeStamp,
+    received_at: message.receivedAt.getTime(),
+    group_id: message.groupId,
+    client_group_id: message.clientGroupId,
+    group_name: message.groupName,
+    conversation_id: message.conversationId,
+    receiver_connected: message.receiverConnected === null ? null : Number(message.receiverConnected),
+    receiver_last_seen_at: message.receiverLastSeenAtTime,
+    file_name: file?.name ?? null,
+    file_url: file?.url ?? null,
+    file_content_type: file?.contentType ?? null,
+    file_size: file?.size ?? null,
+    file_thumbnail_url: file?.thumbnailUrl ?? null,
+    metadata: JSON.stringify(message.metadata),
+    raw,
+  };
+}
+
+export function fromMessageRow(row: Selectable<MessagesTable>): ReceivedMessage {
+  return {
+    key: row.key,
+    from: row.from_user,
+    to: row.to_user,
+    text: row.text,
+    timeStamp: Number(row.time_stamp),
+    receivedAt: new Date(Number(row.received_at)),
+    conversationKey: row.conversation_key,
+    groupId: row.group_id === null ? null : Number(row.group_id),
+    clientGroupId: row.client_group_id,
+    groupName: row.group_name,
+    conversationId: row.conversation_id === null ? null : Number(row.conversation_id),
+    receiverConnected: row.receiver_connected === null ? null : row.receiver_connected === 1,
+    receiverLastSeenAtTime:
+      row.receiver_last_seen_at === null ? null : Number(row.receiver_last_seen_at),
+    file:
+      row.file_url === null
+        ? null
+        : {
+            name: row.file_name,
+            url: row.file_url,
+            contentType: row.file_content_type,
+            size: row.file_size === null ? null : Number(row.file_size),
+            thumbnailUrl: row.file_thumbnail_url,
+          },
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+  };
+}

@@ -1,0 +1,73 @@
+import type { Generated } from 'kysely';
+
+/** Columns hold epoch milliseconds for times and 0/1 for booleans, on every dialect. */
+export interface MessagesTable {
+  id: Generated<number>;
+  key: string;
+  conversation_key: string | null;
+  from_user: string;
+  to_user: string | null;
+  text: string;
+  time_stamp: number;
+  received_at: number;
+  group_id: number | null;
+  client_group_id: string | null;
+  group_name: string | null;
+  conversation_id: number | null;
+  receiver_connected: number | null;
+  receiver_last_seen_at: number | null;
+  file_name: string | null;
+  file_url: string | null;
+  file_content_type: string | null;
+  file_size: number | null;
+  file_thumbnail_url: string | null;
+  /** JSON text of the normalised string → string metadata. */
+  metadata: string;
+  /** The body exactly as Kommunicate sent it, unknown fields included. */
+  raw: string;
+}
+
+export interface ConversationsTable {
+  conversation_key: string;
+  first_message_key: string;
+  first_seen_at: number;
+  last_seen_at: number;
+  message_count: number;
+}
+
+export interface AnalyticsHourlyTable {
+  bucket_start: number;
+  messages: number;
+  attachments: number;
+  attachment_bytes: number;
+  offline_messages: number;
+  conversations_started: number;
+}
+
+export interface AnalyticsHourlyConversationsTable {
+  bucket_start: number;
+  conversation_key: string;
+  messages: number;
+}
+
+export interface AnalyticsHourlySendersTable {
+  bucket_start: number;
+  sender: string;
+  messages: number;
+}
+
+export interface AnalyticsHourlyContentTypesTable {
+  bucket_start: number;
+  content_type: string;
+  attachments: number;
+  bytes: number;
+}
+
+export interface Tables {
+  messages: MessagesTable;
+  conversations: ConversationsTable;
+  analytics_hourly: AnalyticsHourlyTable;
+  analytics_hourly_conversations: AnalyticsHourlyConversationsTable;
+  analytics_hourly_senders: AnalyticsHourlySendersTable;
+  analytics_hourly_content_types: AnalyticsHourlyContentTypesTable;
+}

@@ -1,0 +1,43 @@
+import type { MessageFile, ReceivedMessage } from '../events';
+import type { KommunicateMessageDto } from './kommunicate-message.dto';
+
+/**
+ * The conversation a message belongs to. Kommunicate conversations are
+ * groups; legacy one-to-one chats are identified by the pair of users.
+ */
+export function conversationKeyOf(dto: KommunicateMessageDto): string | null {
+  if (dto.groupId !== undefined && dto.groupId !== null) return `group:${dto.groupId}`;
+  if (dto.clientGroupId) return `client-group:${dto.clientGroupId}`;
+  if (dto.to) return `direct:${[dto.from, dto.to].sort().join('|')}`;
+  return null;
+}
+
+/** The validated DTO as the one normalised shape the rest of the service sees. */
+export function toReceivedMessage(dto: KommunicateMessageDto, receivedAt: Date): ReceivedMessage {
+  const file: MessageFile | null = dto.file
+    ? {
+        name: dto.file.name ?? null,
+        url: dto.file.url,
+        contentType: dto.file.contentType ?? null,
+        size: dto.file.size ?? null,
+        thumbnailUrl: dto.file.thumbnailUrl ?? null,
+      }
+    : null;
+  return {
+    key: dto.key,
+    from: dto.from,
+    to: dto.to ?? null,
+    text: dto.message,
+    timeStamp: dto.timeStamp,
+    receivedAt,
+    conversationKey: conversationKeyOf(dto),
+    groupId: dto.groupId ?? null,
+    clientGroupId: dto.clientGroupId ?? null,
+    groupName: dto.groupName ?? null,
+    conversationId: dto.conversationId ?? null,
+    receiverConnected: dto.receiverConnected ?? null,
+    receiverLastSeenAtTime: dto.receiverLastSeenAtTime ?? null,
+    file,
+    metadata: dto.metadata ?? {},
+  };
+}

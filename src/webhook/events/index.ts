@@ -1,0 +1,7 @@
+// The event contracts: the only part of webhook/ other modules may import.
+export * from './conversation-started.event';
+export * from './domain-event';
+export * from './event-map';
+export * from './message-attachment-received.event';
+export * from './message-received.event';
+export * from './received-message';

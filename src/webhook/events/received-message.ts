@@ -1,0 +1,36 @@
+/** An attachment as Kommunicate describes it, normalised. */
+export interface MessageFile {
+  readonly name: string | null;
+  readonly url: string;
+  readonly contentType: string | null;
+  readonly size: number | null;
+  readonly thumbnailUrl: string | null;
+}
+
+/**
+ * A Kommunicate message after validation and normalisation: the one shape
+ * every listener sees. Absent optional fields are `null`, never `undefined`.
+ */
+export interface ReceivedMessage {
+  readonly key: string;
+  readonly from: string;
+  readonly to: string | null;
+  readonly text: string;
+  /** Epoch ms, as Kommunicate stamped it. */
+  readonly timeStamp: number;
+  /** When kommhook committed it. */
+  readonly receivedAt: Date;
+  /**
+   * Stable conversation identity: `group:<groupId>`, `client-group:<clientGroupId>`,
+   * or `direct:<a>|<b>` for one-to-one chats; null when none can be told.
+   */
+  readonly conversationKey: string | null;
+  readonly groupId: number | null;
+  readonly clientGroupId: string | null;
+  readonly groupName: string | null;
+  readonly conversationId: number | null;
+  readonly receiverConnected: boolean | null;
+  readonly receiverLastSeenAtTime: number | null;
+  readonly file: MessageFile | null;
+  readonly metadata: Readonly<Record<string, string>>;
+}

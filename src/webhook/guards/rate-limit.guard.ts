@@ -1,0 +1,58 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Request } from 'express';
+import { AppException } from '../../common/errors/app.exception';
+import { ErrorCode } from '../../common/errors/error-codes';
+import type { AllConfig } from '../../config/all-config';
+
+const WINDOW_MS = 60_000;
+const PRUNE_ABOVE = 10_000;
+
+interface Window {
+  start: number;
+  count: number;
+}
+
+/**
+ * A fixed one-minute window per client address, checked before the token so
+ * that guessing tokens is throttled too. `RATE_LIMIT_PER_MINUTE=0` turns it off.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  private readonly limit: number;
+  private readonly windows = new Map<string, Window>();
+
+  constructor(config: ConfigService<AllConfig, true>) {
+    this.limit = config.get('webhook', { infer: true }).rateLimitPerMinute;
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.limit === 0) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const client = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const now = Date.now();
+    let window = this.windows.get(client);
+    if (!window || now - window.start >= WINDOW_MS) {
+      if (this.windows.size >= PRUNE_ABOVE) this.prune(now);
+      window = { start: now, count: 0 };
+      this.windows.set(client, window);
+    }
+    window.count += 1;
+    if (window.count > this.limit) {
+      const retryAfter = Math.ceil((window.start + WINDOW_MS - now) / 1000);
+      throw new AppException(
+        ErrorCode.RateLimited,
+        `More than ${this.limit} requests a minute from this client.`,
+        undefined,
+        { 'Retry-After': String(retryAfter) },
+      );
+    }
+    return true;
+  }
+
+  private prune(now: number): void {
+    for (const [client, window] of this.windows) {
+      if (now - window.start >= WINDOW_MS) this.windows.delete(client);
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { RawBodyMiddleware } from './body/raw-body.middleware';
+import { BasicTokenGuard } from './guards/basic-token.guard';
+import { RateLimitGuard } from './guards/rate-limit.guard';
+import { WebhookController } from './webhook.controller';
+import { WebhookService } from './webhook.service';
+
+@Module({
+  controllers: [WebhookController],
+  providers: [WebhookService, BasicTokenGuard, RateLimitGuard],
+})
+export class WebhookModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RawBodyMiddleware).forRoutes(WebhookController);
+  }
+}
