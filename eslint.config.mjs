@@ -4,7 +4,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'data/', 'node_modules/', 'test-artifacts/', 'src/analytics/dashboard/vendor/'] },
+  {
+    ignores: [
+      'dist/',
+      'coverage/',
+      'data/',
+      'node_modules/',
+      'test-artifacts/',
+      'src/analytics/dashboard/vendor/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   prettier,
@@ -32,7 +41,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '(^|/)webhook/(?!events(/|$))',
-              message: 'Import only webhook/events: it is the contract other modules may depend on.',
+              message:
+                'Import only webhook/events: it is the contract other modules may depend on.',
             },
           ],
         },

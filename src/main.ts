@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigService } from '@nestjs/config';
-import type { Server } from 'node:http';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import type { AllConfig } from './config/all-config';
@@ -35,8 +34,13 @@ async function bootstrap(): Promise<void> {
 
   // Stop accepting first, let in-flight requests finish, then drain listeners and close the store.
   const shutdown = (): void => {
-    const server = app.getHttpServer() as Server;
-    server.close(() => void app.close().then(() => process.exit(0)));
+    const server = app.getHttpServer();
+    server.close(() => {
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
     server.closeIdleConnections();
   };
   process.once('SIGTERM', shutdown);
@@ -45,6 +49,8 @@ async function bootstrap(): Promise<void> {
 
 bootstrap().catch((error: unknown) => {
   // A configuration error names the variable; say that, without a stack.
-  process.stderr.write(`kommhook could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `kommhook could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -5,12 +5,17 @@ import type { AllConfig } from './config/all-config';
  * Tokens are shown only when kommhook generated them: the operator has no
  * other way to learn them, and ones set in the environment are already known.
  */
-export function startupBanner(config: Pick<AllConfig, 'app' | 'webhook' | 'security' | 'storage'>, url: string): string {
+export function startupBanner(
+  config: Pick<AllConfig, 'app' | 'webhook' | 'security' | 'storage'>,
+  url: string,
+): string {
   const { security } = config;
   const webhookToken = security.webhookTokensGenerated
     ? security.webhookTokens[0]
     : '(one of WEBHOOK_TOKENS, as set in the environment)';
-  const adminToken = security.adminTokenGenerated ? security.adminToken : '(ADMIN_TOKEN, as set in the environment)';
+  const adminToken = security.adminTokenGenerated
+    ? security.adminToken
+    : '(ADMIN_TOKEN, as set in the environment)';
   const lines = [
     '',
     'kommhook is listening.',
@@ -23,7 +28,10 @@ export function startupBanner(config: Pick<AllConfig, 'app' | 'webhook' | 'secur
     `  Admin token:           ${adminToken}`,
   ];
   if (security.webhookTokensGenerated || security.adminTokenGenerated) {
-    lines.push('', `Generated tokens are kept in ${config.storage.dataDir}/secrets.json (mode 0600).`);
+    lines.push(
+      '',
+      `Generated tokens are kept in ${config.storage.dataDir}/secrets.json (mode 0600).`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -31,8 +31,16 @@ export class SqlAnalyticsStore extends AnalyticsStore {
           oc.column('bucket_start').doUpdateSet((eb) => ({
             messages: eb('analytics_hourly.messages', '+', eb.ref('excluded.messages')),
             attachments: eb('analytics_hourly.attachments', '+', eb.ref('excluded.attachments')),
-            attachment_bytes: eb('analytics_hourly.attachment_bytes', '+', eb.ref('excluded.attachment_bytes')),
-            offline_messages: eb('analytics_hourly.offline_messages', '+', eb.ref('excluded.offline_messages')),
+            attachment_bytes: eb(
+              'analytics_hourly.attachment_bytes',
+              '+',
+              eb.ref('excluded.attachment_bytes'),
+            ),
+            offline_messages: eb(
+              'analytics_hourly.offline_messages',
+              '+',
+              eb.ref('excluded.offline_messages'),
+            ),
           })),
         )
         .execute();
@@ -97,7 +105,8 @@ export class SqlAnalyticsStore extends AnalyticsStore {
 
   async summary(range: TimeRange, topLimit: number): Promise<AnalyticsSummary> {
     // Whole hour buckets: `since` is rounded down to its hour.
-    const from = range.since === undefined ? Number.MIN_SAFE_INTEGER : hourBucket(new Date(range.since));
+    const from =
+      range.since === undefined ? Number.MIN_SAFE_INTEGER : hourBucket(new Date(range.since));
     const to = range.until ?? Number.MAX_SAFE_INTEGER;
 
     const totals = await this.db

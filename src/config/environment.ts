@@ -50,14 +50,19 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankIsUnset)
-  @Matches(/^\/[A-Za-z0-9/_.~-]*$/, { message: 'must be a path starting with / (letters, digits, / _ . ~ -)' })
+  @Matches(/^\/[A-Za-z0-9/_.~-]*$/, {
+    message: 'must be a path starting with / (letters, digits, / _ . ~ -)',
+  })
   WEBHOOK_PATH?: string;
 
   @IsOptional()
   @Transform(blankIsUnset)
   @Transform(toList)
   @MinLength(16, { each: true, message: 'each token must be at least 16 characters' })
-  @Matches(/^[\x21-\x7e]+$/, { each: true, message: 'tokens must be printable ASCII without spaces' })
+  @Matches(/^[\x21-\x7e]+$/, {
+    each: true,
+    message: 'tokens must be printable ASCII without spaces',
+  })
   WEBHOOK_TOKENS?: string[];
 
   @IsOptional()
@@ -80,7 +85,9 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankIsUnset)
-  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, { message: 'must be a size such as 1mb, 512kb or 100000' })
+  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, {
+    message: 'must be a size such as 1mb, 512kb or 100000',
+  })
   BODY_LIMIT?: string;
 
   @IsOptional()

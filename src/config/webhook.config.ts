@@ -5,7 +5,9 @@ import { validateEnvironment } from './environment';
 export function parseByteSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(text.trim());
   if (!match) throw new Error(`not a size: ${text}`);
-  const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
+  const unit = { b: 1, kb: 1024, mb: 1024 * 1024 }[
+    (match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'
+  ];
   return Math.floor(Number(match[1]) * unit);
 }
 

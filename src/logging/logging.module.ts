@@ -10,7 +10,8 @@ const SAFE_REQUEST_ID = /^[\w.-]{1,64}$/;
 /** Reuses a sane incoming X-Request-Id (from a proxy) or makes one, and echoes it. */
 function requestId(request: IncomingMessage, response: ServerResponse): string {
   const incoming = request.headers['x-request-id'];
-  const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id =
+    typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   response.setHeader('X-Request-Id', id);
   return id;
 }

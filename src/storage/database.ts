@@ -27,11 +27,15 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
   }
 
   async migrate(): Promise<void> {
-    const { error, results } = await new Migrator({ db: this, provider: migrationProvider }).migrateToLatest();
+    const { error, results } = await new Migrator({
+      db: this,
+      provider: migrationProvider,
+    }).migrateToLatest();
     for (const result of results ?? []) {
-      if (result.status === 'Success') Database.logger.log(`migration ${result.migrationName} applied`);
+      if (result.status === 'Success')
+        Database.logger.log(`migration ${result.migrationName} applied`);
     }
-    if (error) throw error instanceof Error ? error : new Error(String(error));
+    if (error) throw error instanceof Error ? error : new Error('migration failed');
   }
 
   /** A real round trip to the store, for readiness checks. */

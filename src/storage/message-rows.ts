@@ -16,7 +16,8 @@ export function toMessageRow(message: ReceivedMessage, raw: string): Insertable<
     client_group_id: message.clientGroupId,
     group_name: message.groupName,
     conversation_id: message.conversationId,
-    receiver_connected: message.receiverConnected === null ? null : Number(message.receiverConnected),
+    receiver_connected:
+      message.receiverConnected === null ? null : Number(message.receiverConnected),
     receiver_last_seen_at: message.receiverLastSeenAtTime,
     file_name: file?.name ?? null,
     file_url: file?.url ?? null,

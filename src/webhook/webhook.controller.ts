@@ -16,7 +16,10 @@ export class WebhookController {
   // The path is WEBHOOK_PATH: WebhookModule mounts this handler there.
   @Post()
   @HttpCode(200)
-  receive(@Body() dto: KommunicateMessageDto, @Req() request: RequestWithRawText): Promise<AcceptOutcome> {
+  receive(
+    @Body() dto: KommunicateMessageDto,
+    @Req() request: RequestWithRawText,
+  ): Promise<AcceptOutcome> {
     return this.webhooks.accept(toReceivedMessage(dto, new Date()), request.rawText ?? '');
   }
 }

@@ -35,10 +35,16 @@ export class WebhookService implements BeforeApplicationShutdown {
     // After the commit, never inside it: a listener cannot undo or delay the store.
     this.emit(MESSAGE_RECEIVED, new MessageReceivedEvent(message));
     if (message.file) {
-      this.emit(MESSAGE_ATTACHMENT_RECEIVED, new MessageAttachmentReceivedEvent(message, message.file));
+      this.emit(
+        MESSAGE_ATTACHMENT_RECEIVED,
+        new MessageAttachmentReceivedEvent(message, message.file),
+      );
     }
     if (outcome.conversationStarted && message.conversationKey) {
-      this.emit(CONVERSATION_STARTED, new ConversationStartedEvent(message, message.conversationKey));
+      this.emit(
+        CONVERSATION_STARTED,
+        new ConversationStartedEvent(message, message.conversationKey),
+      );
     }
     return { status: 'accepted', key: message.key };
   }

@@ -25,8 +25,14 @@ export class AppException extends Error {
 
 export class StoreUnavailableError extends AppException {
   constructor(cause: unknown) {
-    super(ErrorCode.StoreUnavailable, 'The message store could not commit; retry later.', undefined, undefined, {
-      cause,
-    });
+    super(
+      ErrorCode.StoreUnavailable,
+      'The message store could not commit; retry later.',
+      undefined,
+      undefined,
+      {
+        cause,
+      },
+    );
   }
 }

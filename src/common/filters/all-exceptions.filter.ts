@@ -50,7 +50,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
-      const code = CODE_BY_HTTP_STATUS[statusCode] ?? (statusCode >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
+      const code =
+        CODE_BY_HTTP_STATUS[statusCode] ??
+        (statusCode >= 500 ? ErrorCode.Internal : ErrorCode.BadRequest);
       const message = statusCode === 404 ? 'No such route.' : exception.message;
       const body: ErrorBody = { statusCode, code, message };
       const response = exception.getResponse();

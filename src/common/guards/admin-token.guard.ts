@@ -21,9 +21,14 @@ export class AdminTokenGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<Request>().headers.authorization;
     const presented = header ? BEARER.exec(header)?.[1] : undefined;
     if (presented === undefined || !constantTimeEquals(presented, this.token)) {
-      throw new AppException(ErrorCode.AdminUnauthorized, 'Missing or wrong admin token.', undefined, {
-        'WWW-Authenticate': 'Bearer realm="kommhook-admin"',
-      });
+      throw new AppException(
+        ErrorCode.AdminUnauthorized,
+        'Missing or wrong admin token.',
+        undefined,
+        {
+          'WWW-Authenticate': 'Bearer realm="kommhook-admin"',
+        },
+      );
     }
     return true;
   }

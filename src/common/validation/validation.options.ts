@@ -5,12 +5,18 @@ import { ErrorCode } from '../errors/error-codes';
 /** One entry per bad field, named by its path (`file.size`), with the first rule it broke. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
-    const field = error.property ? (parent ? `${parent}.${error.property}` : error.property) : parent || '(body)';
-    const own = Object.values(error.constraints ?? {}).slice(0, 1).map((message) => ({
-      field,
-      // class-validator starts its default messages with the bare property name.
-      message: `${field} ${message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message}`,
-    }));
+    const field = error.property
+      ? parent
+        ? `${parent}.${error.property}`
+        : error.property
+      : parent || '(body)';
+    const own = Object.values(error.constraints ?? {})
+      .slice(0, 1)
+      .map((message) => ({
+        field,
+        // class-validator starts its default messages with the bare property name.
+        message: `${field} ${message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message}`,
+      }));
     return [...own, ...flattenValidationErrors(error.children ?? [], field)];
   });
 }

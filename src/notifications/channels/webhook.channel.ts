@@ -18,11 +18,15 @@ export class WebhookChannel {
         redirect: 'error',
       });
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : 'failed to connect';
+      const reason =
+        error instanceof Error && error.name === 'TimeoutError'
+          ? `timed out after ${timeoutMs} ms`
+          : 'failed to connect';
       throw new ChannelError(`webhook ${new URL(url).host}: ${reason}`);
     }
     // Drain the body so the connection can be reused.
     await response.arrayBuffer().catch(() => undefined);
-    if (!response.ok) throw new ChannelError(`webhook ${new URL(url).host}: answered ${response.status}`);
+    if (!response.ok)
+      throw new ChannelError(`webhook ${new URL(url).host}: answered ${response.status}`);
   }
 }

@@ -25,7 +25,9 @@ export class OfflineMessageListener {
     config: ConfigService<AllConfig, true>,
     private readonly webhook: WebhookChannel,
   ) {
-    ({ webhookUrl: this.url, timeoutMs: this.timeoutMs } = config.get('notifications', { infer: true }));
+    ({ webhookUrl: this.url, timeoutMs: this.timeoutMs } = config.get('notifications', {
+      infer: true,
+    }));
   }
 
   @OnDomainEvent(MESSAGE_RECEIVED)

@@ -30,7 +30,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('messages')
     .columns(['conversation_key', 'received_at'])
     .execute();
-  await db.schema.createIndex('messages_received').on('messages').columns(['received_at', 'id']).execute();
+  await db.schema
+    .createIndex('messages_received')
+    .on('messages')
+    .columns(['received_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('conversations')

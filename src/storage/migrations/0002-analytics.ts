@@ -17,7 +17,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('bucket_start', 'bigint', (col) => col.notNull())
     .addColumn('conversation_key', 'text', (col) => col.notNull())
     .addColumn('messages', counter, (col) => col.notNull().defaultTo(0))
-    .addPrimaryKeyConstraint('analytics_hourly_conversations_pk', ['bucket_start', 'conversation_key'])
+    .addPrimaryKeyConstraint('analytics_hourly_conversations_pk', [
+      'bucket_start',
+      'conversation_key',
+    ])
     .execute();
   await db.schema
     .createTable('analytics_hourly_senders')

@@ -23,7 +23,8 @@ export class SqliteMessageStore extends MessageStore {
           .onConflict((oc) => oc.column('key').doNothing())
           .executeTakeFirst();
         if (!inserted.numInsertedOrUpdatedRows) return { status: 'duplicate' };
-        if (message.conversationKey === null) return { status: 'accepted', conversationStarted: false };
+        if (message.conversationKey === null)
+          return { status: 'accepted', conversationStarted: false };
 
         const started = await trx
           .insertInto('conversations')
@@ -36,7 +37,8 @@ export class SqliteMessageStore extends MessageStore {
           })
           .onConflict((oc) => oc.column('conversation_key').doNothing())
           .executeTakeFirst();
-        if (started.numInsertedOrUpdatedRows) return { status: 'accepted', conversationStarted: true };
+        if (started.numInsertedOrUpdatedRows)
+          return { status: 'accepted', conversationStarted: true };
 
         await trx
           .updateTable('conversations')
@@ -51,7 +53,11 @@ export class SqliteMessageStore extends MessageStore {
   }
 
   async findByKey(key: string): Promise<StoredMessage | null> {
-    const row = await this.db.selectFrom('messages').selectAll().where('key', '=', key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('key', '=', key)
+      .executeTakeFirst();
     return row ? { message: fromMessageRow(row), raw: row.raw } : null;
   }
 

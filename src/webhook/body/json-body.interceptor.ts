@@ -19,9 +19,14 @@ export class JsonBodyInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<RequestWithRawText>();
     if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
-      throw new AppException(ErrorCode.UnsupportedMediaType, 'Content-Type must be application/json.');
+      throw new AppException(
+        ErrorCode.UnsupportedMediaType,
+        'Content-Type must be application/json.',
+      );
     }
-    const { value, text } = parseJsonObject(Buffer.isBuffer(request.body) ? request.body : undefined);
+    const { value, text } = parseJsonObject(
+      Buffer.isBuffer(request.body) ? request.body : undefined,
+    );
     request.body = value;
     request.rawText = text;
     return next.handle();

@@ -16,7 +16,8 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;
@@ -46,9 +47,13 @@ export interface ParsedJsonObject {
  */
 export function parseJsonObject(body: Buffer | undefined): ParsedJsonObject {
   if (!body || body.length === 0) {
-    throw new AppException(ErrorCode.MalformedJson, 'The body is empty; a JSON object was expected.');
+    throw new AppException(
+      ErrorCode.MalformedJson,
+      'The body is empty; a JSON object was expected.',
+    );
   }
-  if (!isUtf8(body)) throw new AppException(ErrorCode.MalformedJson, 'The body is not valid UTF-8.');
+  if (!isUtf8(body))
+    throw new AppException(ErrorCode.MalformedJson, 'The body is not valid UTF-8.');
   const text = body.toString('utf8').replace(/^\uFEFF/, '');
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
     throw invalid(`nests deeper than ${MAX_JSON_DEPTH} levels`);
@@ -56,9 +61,10 @@ export function parseJsonObject(body: Buffer | undefined): ParsedJsonObject {
   let value: unknown;
   try {
     // The reviver costs a second walk; only pay it when a "__proto__" key is possible.
-    value = text.includes('__proto__') || text.includes('\\u')
-      ? JSON.parse(text, rejectProtoKeys)
-      : JSON.parse(text);
+    value =
+      text.includes('__proto__') || text.includes('\\u')
+        ? JSON.parse(text, rejectProtoKeys)
+        : JSON.parse(text);
   } catch (error) {
     if (error instanceof AppException) throw error;
     throw new AppException(ErrorCode.MalformedJson, 'The body is not valid JSON.');

@@ -27,7 +27,9 @@ export class RawBodyMiddleware implements NestMiddleware {
 
   async use(request: Request, response: Response, next: NextFunction): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      void this.read(request, response, (error?: unknown) => (error ? reject(this.toException(error)) : resolve()));
+      void this.read(request, response, (error?: unknown) =>
+        error ? reject(this.toException(error)) : resolve(),
+      );
     });
     next();
   }
@@ -35,10 +37,16 @@ export class RawBodyMiddleware implements NestMiddleware {
   private toException(error: unknown): AppException {
     const { status, type } = error as BodyParserError;
     if (status === 413 || type === 'entity.too.large') {
-      return new AppException(ErrorCode.PayloadTooLarge, `The body is larger than ${this.limit} bytes.`);
+      return new AppException(
+        ErrorCode.PayloadTooLarge,
+        `The body is larger than ${this.limit} bytes.`,
+      );
     }
     if (status === 415) {
-      return new AppException(ErrorCode.UnsupportedMediaType, 'The body encoding is not supported.');
+      return new AppException(
+        ErrorCode.UnsupportedMediaType,
+        'The body encoding is not supported.',
+      );
     }
     return new AppException(ErrorCode.MalformedJson, 'The body could not be read.');
   }
