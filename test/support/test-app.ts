@@ -1,0 +1,151 @@
+import type { INestApplication, Provider } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { Database } from '../../src/storage/database';
+
+export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abc';
+
+/** Every variable the service reads; each app gets exactly the ones a test sets. */
+const SERVICE_VARIABLES = [
+  'PORT',
+  'HOST',
+  'WEBHOOK_PATH',
+  'WEBHOOK_TOKENS',
+  'ADMIN_TOKEN',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'BODY_LIMIT',
+  'LOG_LEVEL',
+  'RATE_LIMIT_PER_MINUTE',
+  'TRUST_PROXY',
+  'NOTIFY_WEBHOOK_URL',
+  'NOTIFY_TIMEOUT_MS',
+];
+
+export function setServiceEnv(env: Record<string, string | undefined>): void {
+  for (const name of SERVICE_VARIABLES) delete process.env[name];
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined) process.env[name] = value;
+  }
+}
+
+export const basic = (token: string): string => `Basic ${Buffer.from(token).toString('base64')}`;
+
+export const newDataDir = (): string => mkdtempSync(join(tmpdir(), 'kommhook-test-'));
+
+export interface TestAppOptions {
+  /** Reuse a data directory (a restart); a fresh one otherwise. */
+  dataDir?: string;
+  env?: Record<string, string | undefined>;
+  /** Extra providers, e.g. listeners that record what they receive. */
+  providers?: Provider[];
+}
+
+export interface TestApp {
+  app: INestApplication;
+  http: Server;
+  db: Database;
+  dataDir: string;
+  /** POSTs a JSON payload to the webhook with the valid token. */
+  deliver(payload: unknown): request.Test;
+  admin(path: string): request.Test;
+  close(): Promise<void>;
+}
+
+/** Boots the real AppModule on a real SQLite file, set up exactly as main.ts does. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? newDataDir();
+  setServiceEnv({
+    DATA_DIR: dataDir,
+    WEBHOOK_TOKENS: WEBHOOK_TOKEN,
+    ADMIN_TOKEN,
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [await AppModule.forRoot()],
+    providers: options.providers ?? [],
+  }).compile();
+  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+  configureApp(app);
+  await app.init();
+  const http = app.getHttpServer() as Server;
+  const path = options.env?.WEBHOOK_PATH ?? '/message/forward';
+  return {
+    app,
+    http,
+    db: app.get(Database),
+    dataDir,
+    deliver: (payload) =>
+      request(http)
+        .post(path)
+        .set('Authentication', basic(WEBHOOK_TOKEN))
+        .set('Content-Type', 'application/json')
+        .send(typeof payload === 'string' ? payload : JSON.stringify(payload)),
+    admin: (adminPath) =>
+      request(http).get(adminPath).set('Authorization', `Bearer ${ADMIN_TOKEN}`),
+    close: () => app.close(),
+  };
+}
+
+export function removeDataDir(dataDir: string): void {
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'kommunicate');
+
+/** The sample payloads as Kommunicate sends them, by file name without `.json`. */
+export function loadFixtures(): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    readdirSync(FIXTURES)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => [
+        file.replace(/\.json$/, ''),
+        JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as Record<string, unknown>,
+      ]),
+  );
+}
+
+export function fixtureText(name: string): string {
+  return readFileSync(join(FIXTURES, `${name}.json`), 'utf8');
+}
+
+/** Polls until `check` stops throwing: listeners run after the response. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+let sequence = 0;
+
+/** A valid message with a unique key; override any field. */
+export type TestMessage = Record<string, unknown> & { key: string; message: string; from: string };
+
+export function message(overrides: Record<string, unknown> = {}): TestMessage {
+  sequence += 1;
+  return {
+    key: `5-test-${process.pid}-${Date.now()}-${sequence}`,
+    from: 'visitor-1',
+    groupId: 1000,
+    clientGroupId: '1000',
+    groupName: 'Conversation',
+    message: `hello ${sequence}`,
+    timeStamp: Date.now() - 1000,
+    receiverConnected: true,
+    ...overrides,
+  };
+}
