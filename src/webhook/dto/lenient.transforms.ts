@@ -23,8 +23,12 @@ export const METADATA_VALUE_MAX = 16_384;
  * Metadata is documented as string → string, but values arrive as objects,
  * numbers or booleans: those become their JSON text. A non-object is left as
  * it is so that the validator rejects it.
+ *
+ * Reads the plain object, not class-transformer's copy: the copy drops keys named like
+ * Object.prototype members (`toString`, `valueOf`, …), which are ordinary metadata keys.
  */
-export const toMetadata = ({ value }: TransformFnParams): unknown => {
+export const toMetadata = ({ obj, key: property }: TransformFnParams): unknown => {
+  const value: unknown = (obj as Record<string, unknown>)[property];
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) return value;
   const normalised: Record<string, string> = {};
