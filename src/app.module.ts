@@ -7,6 +7,7 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { configNamespaces } from './config/all-config';
 import { validateEnvironment } from './config/environment';
 import { webhookConfig } from './config/webhook.config';
+import { DeliveryModule } from './delivery/delivery.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -34,6 +35,7 @@ export class AppModule {
         LoggingModule,
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
         StorageModule,
+        DeliveryModule,
         WebhookModule,
         RouterModule.register([{ path: webhookConfig().path, module: WebhookModule }]),
         AnalyticsModule,

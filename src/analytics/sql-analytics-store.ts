@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { Transaction } from 'kysely';
 import { Database } from '../storage/database';
+import type { Tables } from '../storage/tables';
 import type { ReceivedMessage } from '../webhook/events';
 import { AnalyticsStore, AnalyticsSummary, hourBucket, TimeRange } from './analytics-store';
 
@@ -17,6 +19,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
     const bucket = hourBucket(message.receivedAt);
     const size = message.file?.size ?? 0;
     await this.db.transaction().execute(async (trx) => {
+      if (!(await firstCount(trx, message.key, 'message'))) return;
       await trx
         .insertInto('analytics_hourly')
         .values({
@@ -85,22 +88,25 @@ export class SqlAnalyticsStore extends AnalyticsStore {
   }
 
   async recordConversationStarted(message: ReceivedMessage): Promise<void> {
-    await this.db
-      .insertInto('analytics_hourly')
-      .values({
-        bucket_start: hourBucket(message.receivedAt),
-        messages: 0,
-        attachments: 0,
-        attachment_bytes: 0,
-        offline_messages: 0,
-        conversations_started: 1,
-      })
-      .onConflict((oc) =>
-        oc.column('bucket_start').doUpdateSet((eb) => ({
-          conversations_started: eb('analytics_hourly.conversations_started', '+', 1),
-        })),
-      )
-      .execute();
+    await this.db.transaction().execute(async (trx) => {
+      if (!(await firstCount(trx, message.key, 'conversation-started'))) return;
+      await trx
+        .insertInto('analytics_hourly')
+        .values({
+          bucket_start: hourBucket(message.receivedAt),
+          messages: 0,
+          attachments: 0,
+          attachment_bytes: 0,
+          offline_messages: 0,
+          conversations_started: 1,
+        })
+        .onConflict((oc) =>
+          oc.column('bucket_start').doUpdateSet((eb) => ({
+            conversations_started: eb('analytics_hourly.conversations_started', '+', 1),
+          })),
+        )
+        .execute();
+    });
   }
 
   async summary(range: TimeRange, topLimit: number): Promise<AnalyticsSummary> {
@@ -194,4 +200,21 @@ export class SqlAnalyticsStore extends AnalyticsStore {
       topSenders: topSenders.map((row) => ({ sender: row.sender, messages: Number(row.messages) })),
     };
   }
+}
+
+/**
+ * Marks (message, aggregate) as counted; false when it already was. Deliveries
+ * are at-least-once, so a retry or a replay must not count a message again.
+ */
+async function firstCount(
+  trx: Transaction<Tables>,
+  messageKey: string,
+  kind: string,
+): Promise<boolean> {
+  const result = await trx
+    .insertInto('analytics_counted')
+    .values({ message_key: messageKey, kind })
+    .onConflict((oc) => oc.columns(['message_key', 'kind']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows) === 1;
 }

@@ -1,5 +1,6 @@
 import type { ConfigType } from '@nestjs/config';
 import { appConfig } from './app.config';
+import { deliveryConfig } from './delivery.config';
 import { notificationsConfig } from './notifications.config';
 import { securityConfig } from './security.config';
 import { storageConfig } from './storage.config';
@@ -11,6 +12,7 @@ export const configNamespaces = [
   securityConfig,
   webhookConfig,
   notificationsConfig,
+  deliveryConfig,
 ];
 
 /** The typed shape behind `ConfigService<AllConfig, true>`. */
@@ -20,4 +22,5 @@ export interface AllConfig {
   security: ConfigType<typeof securityConfig>;
   webhook: ConfigType<typeof webhookConfig>;
   notifications: ConfigType<typeof notificationsConfig>;
+  delivery: ConfigType<typeof deliveryConfig>;
 }

@@ -9,9 +9,11 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
 import { IsHttpUrl } from '../common/validation/is-http-url.decorator';
+import { parseRetrySchedule } from '../delivery/retry-schedule';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -117,6 +119,39 @@ export class EnvironmentVariables {
   @Min(100, { message: 'must be a whole number of milliseconds (100-60000)' })
   @Max(60000, { message: 'must be a whole number of milliseconds (100-60000)' })
   NOTIFY_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @ValidateBy(
+    {
+      name: 'isRetrySchedule',
+      validator: {
+        validate: (value) => typeof value === 'string' && parseRetrySchedule(value) !== null,
+      },
+    },
+    { message: 'must be a comma-separated list of waits such as 5s,30s,2m,1h (units ms, s, m, h)' },
+  )
+  RETRY_SCHEDULE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number from 1 to 256' })
+  @Min(1, { message: 'must be a whole number from 1 to 256' })
+  @Max(256, { message: 'must be a whole number from 1 to 256' })
+  DELIVERY_CONCURRENCY?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds (1000 or more)' })
+  @Min(1000, { message: 'must be a whole number of milliseconds (1000 or more)' })
+  DELIVERY_LEASE_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds (10-60000)' })
+  @Min(10, { message: 'must be a whole number of milliseconds (10-60000)' })
+  @Max(60000, { message: 'must be a whole number of milliseconds (10-60000)' })
+  DELIVERY_POLL_MS?: number;
 }
 
 export class ConfigurationError extends Error {

@@ -63,6 +63,30 @@ export interface AnalyticsHourlyContentTypesTable {
   bytes: number;
 }
 
+export type DeliveryStatus = 'pending' | 'running' | 'done' | 'failed' | 'dead';
+
+export interface DeliveriesTable {
+  id: string;
+  message_key: string;
+  event_name: string;
+  event_id: string;
+  listener: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  last_attempt_at: number | null;
+  last_duration_ms: number | null;
+  completed_at: number | null;
+}
+
+export interface AnalyticsCountedTable {
+  message_key: string;
+  kind: string;
+}
+
 export interface Tables {
   messages: MessagesTable;
   conversations: ConversationsTable;
@@ -70,4 +94,6 @@ export interface Tables {
   analytics_hourly_conversations: AnalyticsHourlyConversationsTable;
   analytics_hourly_senders: AnalyticsHourlySendersTable;
   analytics_hourly_content_types: AnalyticsHourlyContentTypesTable;
+  analytics_counted: AnalyticsCountedTable;
+  deliveries: DeliveriesTable;
 }

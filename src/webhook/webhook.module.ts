@@ -1,4 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { RawBodyMiddleware } from './body/raw-body.middleware';
 import { BasicTokenGuard } from './guards/basic-token.guard';
 import { RateLimitGuard } from './guards/rate-limit.guard';
@@ -6,6 +7,7 @@ import { WebhookController } from './webhook.controller';
 import { WebhookService } from './webhook.service';
 
 @Module({
+  imports: [DeliveryModule],
   controllers: [WebhookController],
   providers: [WebhookService, BasicTokenGuard, RateLimitGuard],
 })

@@ -1,21 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DeliveryDispatcher } from '../delivery/delivery-dispatcher';
 import { MessageStore } from '../storage/message-store';
-import {
-  ConversationStartedEvent,
-  CONVERSATION_STARTED,
-  EventMap,
-  EventName,
-  MESSAGE_ATTACHMENT_RECEIVED,
-  MESSAGE_RECEIVED,
-  MessageAttachmentReceivedEvent,
-  MessageReceivedEvent,
-  ReceivedMessage,
-} from './events';
+import type { AnyDomainEvent, ReceivedMessage } from './events';
 
 export type AcceptOutcome = { status: 'accepted' | 'duplicate'; key: string };
 
-/** The one place that decides whether a message is new: store, commit, then emit. */
+/** The one place that decides whether a message is new: store with its outbox, commit, then emit. */
 @Injectable()
 export class WebhookService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(WebhookService.name);
@@ -23,40 +14,30 @@ export class WebhookService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly store: MessageStore,
+    private readonly dispatcher: DeliveryDispatcher,
     private readonly events: EventEmitter2,
   ) {}
 
   async accept(message: ReceivedMessage, raw: string): Promise<AcceptOutcome> {
-    const outcome = await this.store.save(message, raw);
+    const outbox = this.dispatcher.outboxFor(message);
+    const outcome = await this.store.save(message, raw, outbox);
     if (outcome.status === 'duplicate') {
       this.logger.log({ key: message.key }, 'duplicate delivery ignored');
       return { status: 'duplicate', key: message.key };
     }
     // After the commit, never inside it: a listener cannot undo or delay the store.
-    this.emit(MESSAGE_RECEIVED, new MessageReceivedEvent(message));
-    if (message.file) {
-      this.emit(
-        MESSAGE_ATTACHMENT_RECEIVED,
-        new MessageAttachmentReceivedEvent(message, message.file),
-      );
-    }
-    if (outcome.conversationStarted && message.conversationKey) {
-      this.emit(
-        CONVERSATION_STARTED,
-        new ConversationStartedEvent(message, message.conversationKey),
-      );
-    }
+    for (const event of outbox.events) this.emit(event);
     return { status: 'accepted', key: message.key };
   }
 
-  /** Listener work still running is finished before the store closes. */
+  /** Plain (non-durable) listener work still running is finished before the store closes. */
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private emit<K extends EventName>(name: K, event: EventMap[K]): void {
-    const done = this.events.emitAsync(name, event).catch((error: unknown) => {
-      this.logger.error(`listener of ${name} failed: ${String(error)}`);
+  private emit(event: AnyDomainEvent): void {
+    const done = this.events.emitAsync(event.name, event).catch((error: unknown) => {
+      this.logger.error(`listener of ${event.name} failed: ${String(error)}`);
     });
     this.inFlight.add(done);
     void done.finally(() => this.inFlight.delete(done));

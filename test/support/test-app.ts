@@ -27,6 +27,10 @@ const SERVICE_VARIABLES = [
   'TRUST_PROXY',
   'NOTIFY_WEBHOOK_URL',
   'NOTIFY_TIMEOUT_MS',
+  'RETRY_SCHEDULE',
+  'DELIVERY_CONCURRENCY',
+  'DELIVERY_LEASE_MS',
+  'DELIVERY_POLL_MS',
 ];
 
 export function setServiceEnv(env: Record<string, string | undefined>): void {

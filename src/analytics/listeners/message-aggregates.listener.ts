@@ -1,25 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import {
-  CONVERSATION_STARTED,
-  ConversationStartedEvent,
-  MESSAGE_RECEIVED,
-  MessageReceivedEvent,
-  OnDomainEvent,
-} from '../../webhook/events';
+import { DurableHandler, DurableListener } from '../../delivery/durable-listener.decorator';
+import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../../webhook/events';
 import { AnalyticsStore } from '../analytics-store';
 
-/** Keeps the hourly aggregates up to date as messages are accepted. */
-@Injectable()
-export class MessageAggregatesListener {
+/** Keeps the hourly message aggregates up to date; counts each message once, however often it runs. */
+@DurableListener(MESSAGE_RECEIVED, 'analytics.messages')
+export class MessageAggregatesListener implements DurableHandler<MessageReceivedEvent> {
   constructor(private readonly analytics: AnalyticsStore) {}
 
-  @OnDomainEvent(MESSAGE_RECEIVED)
-  async onMessageReceived(event: MessageReceivedEvent): Promise<void> {
+  async handle(event: MessageReceivedEvent): Promise<void> {
     await this.analytics.recordMessage(event.message);
-  }
-
-  @OnDomainEvent(CONVERSATION_STARTED)
-  async onConversationStarted(event: ConversationStartedEvent): Promise<void> {
-    await this.analytics.recordConversationStarted(event.message);
   }
 }

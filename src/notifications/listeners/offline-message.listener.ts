@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../../config/all-config';
-import { MESSAGE_RECEIVED, MessageReceivedEvent, OnDomainEvent } from '../../webhook/events';
+import { DurableHandler, DurableListener } from '../../delivery/durable-listener.decorator';
+import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../../webhook/events';
 import { WebhookChannel } from '../channels/webhook.channel';
 
 /** What the offline notification POSTs to NOTIFY_WEBHOOK_URL. */
@@ -15,8 +16,8 @@ export interface OfflineNotification {
 }
 
 /** Nobody was online to read the message: tell NOTIFY_WEBHOOK_URL, when it is set. */
-@Injectable()
-export class OfflineMessageListener {
+@DurableListener(MESSAGE_RECEIVED, 'notifications.offline-webhook')
+export class OfflineMessageListener implements DurableHandler<MessageReceivedEvent> {
   private readonly logger = new Logger(OfflineMessageListener.name);
   private readonly url: string | undefined;
   private readonly timeoutMs: number;
@@ -30,10 +31,18 @@ export class OfflineMessageListener {
     }));
   }
 
-  @OnDomainEvent(MESSAGE_RECEIVED)
-  async onMessageReceived(event: MessageReceivedEvent): Promise<void> {
+  /** Without a URL there is nothing to deliver: no delivery records either. */
+  get enabled(): boolean {
+    return this.url !== undefined;
+  }
+
+  accepts(event: MessageReceivedEvent): boolean {
+    return event.message.receiverConnected === false;
+  }
+
+  async handle(event: MessageReceivedEvent): Promise<void> {
     const { message } = event;
-    if (!this.url || message.receiverConnected !== false) return;
+    if (!this.url) return;
     const notification: OfflineNotification = {
       event: MESSAGE_RECEIVED,
       key: message.key,

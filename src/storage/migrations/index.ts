@@ -1,9 +1,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as messages from './0001-messages';
 import * as analytics from './0002-analytics';
+import * as deliveries from './0003-deliveries';
 
 /** Listed in code, not read from disk, so they run the same from src/ under tests and from dist/. */
 export const migrationProvider: MigrationProvider = {
   getMigrations: (): Promise<Record<string, Migration>> =>
-    Promise.resolve({ '0001-messages': messages, '0002-analytics': analytics }),
+    Promise.resolve({
+      '0001-messages': messages,
+      '0002-analytics': analytics,
+      '0003-deliveries': deliveries,
+    }),
 };

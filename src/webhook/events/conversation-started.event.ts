@@ -5,12 +5,12 @@ export const CONVERSATION_STARTED = 'conversation.started';
 
 /** The first message of a conversation the store had never seen. */
 export class ConversationStartedEvent extends DomainEvent {
-  readonly name = CONVERSATION_STARTED;
+  declare readonly name: typeof CONVERSATION_STARTED;
 
   constructor(
     message: ReceivedMessage,
     readonly conversationKey: string,
   ) {
-    super(message);
+    super(CONVERSATION_STARTED, message);
   }
 }

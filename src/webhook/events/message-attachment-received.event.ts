@@ -5,12 +5,12 @@ export const MESSAGE_ATTACHMENT_RECEIVED = 'message.attachment-received';
 
 /** An accepted message that carries a file. */
 export class MessageAttachmentReceivedEvent extends DomainEvent {
-  readonly name = MESSAGE_ATTACHMENT_RECEIVED;
+  declare readonly name: typeof MESSAGE_ATTACHMENT_RECEIVED;
 
   constructor(
     message: ReceivedMessage,
     readonly file: MessageFile,
   ) {
-    super(message);
+    super(MESSAGE_ATTACHMENT_RECEIVED, message);
   }
 }

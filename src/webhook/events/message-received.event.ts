@@ -1,8 +1,13 @@
 import { DomainEvent } from './domain-event';
+import type { ReceivedMessage } from './received-message';
 
 export const MESSAGE_RECEIVED = 'message.received';
 
 /** Every accepted (new, committed) message. */
 export class MessageReceivedEvent extends DomainEvent {
-  readonly name = MESSAGE_RECEIVED;
+  declare readonly name: typeof MESSAGE_RECEIVED;
+
+  constructor(message: ReceivedMessage) {
+    super(MESSAGE_RECEIVED, message);
+  }
 }

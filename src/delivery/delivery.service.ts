@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { invalidQuery } from '../common/query/query-params';
+import { Delivery, DeliveryFilter, DeliveryStore, NewDelivery } from '../storage/delivery-store';
+import { MessageStore } from '../storage/message-store';
+import { eventsOfMessage } from '../webhook/events';
+import { DeliveryPoller } from './delivery-poller';
+import { ListenerRegistry } from './listener-registry';
+
+/** What an operator can do to deliveries: replay a message, retry one, redrive many. */
+@Injectable()
+export class DeliveryService {
+  constructor(
+    private readonly deliveries: DeliveryStore,
+    private readonly messages: MessageStore,
+    private readonly registry: ListenerRegistry,
+    private readonly poller: DeliveryPoller,
+  ) {}
+
+  /**
+   * Runs the message's listeners again (or one of them), with a fresh retry
+   * schedule; listeners added since the message arrived get it too.
+   * Null when the message is not stored.
+   */
+  async replay(messageKey: string, listener?: string): Promise<NewDelivery[] | null> {
+    if (listener !== undefined && !this.registry.get(listener)) {
+      throw invalidQuery('listener', `listener must be one of ${this.listenerNames().join(', ')}`);
+    }
+    const stored = await this.messages.findByKey(messageKey);
+    if (!stored) return null;
+    const events = eventsOfMessage(stored.message, stored.conversationStarted);
+    const deliveries = this.registry.deliveriesFor(events, listener);
+    await this.deliveries.schedule(deliveries, Date.now());
+    this.poller.kick();
+    return deliveries;
+  }
+
+  async retry(id: string): Promise<Delivery | null> {
+    const delivery = await this.deliveries.retry(id, Date.now());
+    if (delivery) this.poller.kick();
+    return delivery;
+  }
+
+  async retryMany(filter: DeliveryFilter): Promise<number> {
+    const count = await this.deliveries.retryMany(filter, Date.now());
+    if (count > 0) this.poller.kick();
+    return count;
+  }
+
+  listenerNames(): string[] {
+    return this.registry
+      .events()
+      .flatMap((event) => this.registry.listenersOf(event).map((l) => l.name));
+  }
+}

@@ -1,0 +1,44 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Delivery, NewDelivery } from './delivery-store';
+import type { DeliveriesTable, DeliveryStatus } from './tables';
+
+export function newDeliveryRow(
+  delivery: NewDelivery,
+  now: number,
+  status: Extract<DeliveryStatus, 'pending' | 'running'>,
+  nextAttemptAt: number,
+): Insertable<DeliveriesTable> {
+  return {
+    id: delivery.id,
+    message_key: delivery.messageKey,
+    event_name: delivery.eventName,
+    event_id: delivery.eventId,
+    listener: delivery.listener,
+    status,
+    attempts: 0,
+    next_attempt_at: nextAttemptAt,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+const dateOrNull = (ms: number | null): Date | null => (ms === null ? null : new Date(Number(ms)));
+
+export function fromDeliveryRow(row: Selectable<DeliveriesTable>): Delivery {
+  return {
+    id: row.id,
+    messageKey: row.message_key,
+    eventName: row.event_name,
+    eventId: row.event_id,
+    listener: row.listener,
+    status: row.status,
+    attempts: Number(row.attempts),
+    nextAttemptAt: dateOrNull(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+    lastAttemptAt: dateOrNull(row.last_attempt_at),
+    lastDurationMs: row.last_duration_ms === null ? null : Number(row.last_duration_ms),
+    completedAt: dateOrNull(row.completed_at),
+  };
+}

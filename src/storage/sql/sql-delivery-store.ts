@@ -1,0 +1,191 @@
+import { Injectable } from '@nestjs/common';
+import type { ExpressionBuilder } from 'kysely';
+import { Cursor, encodeCursor, Page } from '../../common/query/query-params';
+import { Database } from '../database';
+import { fromDeliveryRow, newDeliveryRow } from '../delivery-rows';
+import {
+  AttemptRecord,
+  Delivery,
+  DeliveryFilter,
+  DeliveryStore,
+  NewDelivery,
+} from '../delivery-store';
+import type { Tables } from '../tables';
+
+/** States the poller takes from: waiting retries, and running ones whose lease ran out. */
+const CLAIMABLE = ['pending', 'failed', 'running'] as const;
+
+/**
+ * Kysely that SQLite and PostgreSQL both speak. The claim is one
+ * `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING *`: atomic on SQLite,
+ * whose writers are serialised; the PostgreSQL adapter adds
+ * `FOR UPDATE SKIP LOCKED` to the inner select (`lockDue`).
+ */
+@Injectable()
+export class SqlDeliveryStore extends DeliveryStore {
+  constructor(protected readonly db: Database) {
+    super();
+  }
+
+  async claimDue(now: number, leaseUntil: number, limit: number): Promise<Delivery[]> {
+    const rows = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'running', next_attempt_at: leaseUntil, updated_at: now })
+      .where('id', 'in', (eb) =>
+        this.lockDue(
+          eb
+            .selectFrom('deliveries')
+            .select('id')
+            .where('next_attempt_at', '<=', now)
+            .where('status', 'in', CLAIMABLE)
+            .orderBy('next_attempt_at')
+            .limit(limit),
+        ),
+      )
+      .returningAll()
+      .execute();
+    return rows.map(fromDeliveryRow);
+  }
+
+  /** The row-locking clause of the claim's inner select; none needed on SQLite. */
+  protected lockDue<Q>(query: Q): Q {
+    return query;
+  }
+
+  async renewLease(id: string, heldUntil: number, leaseUntil: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({ next_attempt_at: leaseUntil })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .where('next_attempt_at', '=', heldUntil)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async recordAttempt(id: string, attempt: AttemptRecord): Promise<void> {
+    const { outcome } = attempt;
+    const finishedAt = attempt.startedAt + attempt.durationMs;
+    await this.db
+      .updateTable('deliveries')
+      .set({
+        status: outcome.status,
+        attempts: attempt.attempts,
+        next_attempt_at: outcome.status === 'failed' ? outcome.nextAttemptAt : null,
+        last_error: outcome.status === 'done' ? null : outcome.error,
+        updated_at: finishedAt,
+        last_attempt_at: attempt.startedAt,
+        last_duration_ms: attempt.durationMs,
+        completed_at: outcome.status === 'done' ? finishedAt : null,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async release(ids: readonly string[], now: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: now, updated_at: now })
+      .where('id', 'in', ids)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  async schedule(deliveries: readonly NewDelivery[], now: number): Promise<void> {
+    if (deliveries.length === 0) return;
+    await this.db
+      .insertInto('deliveries')
+      .values(deliveries.map((delivery) => newDeliveryRow(delivery, now, 'pending', now)))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          updated_at: now,
+          completed_at: null,
+        }),
+      )
+      .execute();
+  }
+
+  async retry(id: string, now: number): Promise<Delivery | null> {
+    const row = await this.db
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_at: now, updated_at: now, completed_at: null })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? fromDeliveryRow(row) : null;
+  }
+
+  async retryMany(filter: DeliveryFilter, now: number): Promise<number> {
+    // A redrive gives dead deliveries a fresh schedule; failed ones keep theirs.
+    const result = await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status: 'pending',
+        next_attempt_at: now,
+        updated_at: now,
+        attempts: eb.case().when('status', '=', 'dead').then(0).else(eb.ref('attempts')).end(),
+      }))
+      .where((eb) => this.matches(eb, { ...filter, status: filter.status ?? 'dead' }))
+      .where('status', 'in', ['failed', 'dead'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async findById(id: string): Promise<Delivery | null> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? fromDeliveryRow(row) : null;
+  }
+
+  async forMessage(messageKey: string): Promise<Delivery[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('message_key', '=', messageKey)
+      .orderBy('created_at')
+      .orderBy('event_name')
+      .orderBy('listener')
+      .execute();
+    return rows.map(fromDeliveryRow);
+  }
+
+  async list(filter: DeliveryFilter, limit: number, cursor?: Cursor): Promise<Page<Delivery>> {
+    let query = this.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where((eb) => this.matches(eb, filter));
+    if (cursor !== undefined) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', cursor.at),
+          eb.and([eb('created_at', '=', cursor.at), eb('id', '<', String(cursor.id))]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return {
+      items: rows.slice(0, limit).map(fromDeliveryRow),
+      nextCursor: last ? encodeCursor({ at: Number(last.created_at), id: last.id }) : null,
+    };
+  }
+
+  private matches(eb: ExpressionBuilder<Tables, 'deliveries'>, filter: DeliveryFilter) {
+    const conditions = [];
+    if (filter.status !== undefined) conditions.push(eb('status', '=', filter.status));
+    if (filter.listener !== undefined) conditions.push(eb('listener', '=', filter.listener));
+    if (filter.since !== undefined) conditions.push(eb('created_at', '>=', filter.since));
+    return eb.and(conditions);
+  }
+}
