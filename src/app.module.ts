@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, RouterModule } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { configNamespaces } from './config/all-config';
@@ -41,6 +42,7 @@ export class AppModule {
         AnalyticsModule,
         NotificationsModule,
         HealthModule,
+        AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -1,6 +1,7 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { validationPipeOptions } from './common/validation/validation.options';
 import type { AllConfig } from './config/all-config';
@@ -13,4 +14,21 @@ export function configureApp(app: INestApplication): void {
   app.useGlobalPipes(new ValidationPipe(validationPipeOptions));
   express.disable('x-powered-by');
   if (config.get('app', { infer: true }).trustProxy) express.set('trust proxy', true);
+  setUpApiDocs(app);
+}
+
+/** OpenAPI at /docs (page) and /docs-json; the document holds no secrets, so it is public. */
+function setUpApiDocs(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('kommhook')
+      .setDescription(
+        'Admin API over stored Kommunicate messages, their listener deliveries, and analytics. ' +
+          'Every /api route needs `Authorization: Bearer <ADMIN_TOKEN>`.',
+      )
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

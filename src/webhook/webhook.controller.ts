@@ -1,4 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { JsonBodyInterceptor, type RequestWithRawText } from './body/json-body.interceptor';
 import { KommunicateMessageDto } from './dto/kommunicate-message.dto';
 import { toReceivedMessage } from './dto/to-received-message';
@@ -7,6 +14,7 @@ import { RateLimitGuard } from './guards/rate-limit.guard';
 import { AcceptOutcome, WebhookService } from './webhook.service';
 
 /** Thin: the guards, interceptor and pipe have judged the request; the service decides. */
+@ApiTags('webhook')
 @Controller()
 @UseGuards(RateLimitGuard, BasicTokenGuard)
 @UseInterceptors(JsonBodyInterceptor)
@@ -16,6 +24,14 @@ export class WebhookController {
   // The path is WEBHOOK_PATH: WebhookModule mounts this handler there.
   @Post()
   @HttpCode(200)
+  @ApiOperation({
+    summary: "Kommunicate's message webhook",
+    description:
+      'Authentication: Basic <base64 of a WEBHOOK_TOKENS token>. 200 only after the message is committed.',
+  })
+  @ApiOkResponse({ description: '{"status":"accepted"|"duplicate","key":…}' })
+  @ApiBadRequestResponse({ description: 'WEBHOOK.MALFORMED_JSON or WEBHOOK.INVALID_PAYLOAD' })
+  @ApiUnauthorizedResponse({ description: 'WEBHOOK.UNAUTHORIZED' })
   receive(
     @Body() dto: KommunicateMessageDto,
     @Req() request: RequestWithRawText,

@@ -60,6 +60,7 @@ export interface TestApp {
   /** POSTs a JSON payload to the webhook with the valid token. */
   deliver(payload: unknown): request.Test;
   admin(path: string): request.Test;
+  adminPost(path: string): request.Test;
   close(): Promise<void>;
 }
 
@@ -95,6 +96,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         .send(typeof payload === 'string' ? payload : JSON.stringify(payload)),
     admin: (adminPath) =>
       request(http).get(adminPath).set('Authorization', `Bearer ${ADMIN_TOKEN}`),
+    adminPost: (adminPath) =>
+      request(http).post(adminPath).set('Authorization', `Bearer ${ADMIN_TOKEN}`),
     close: () => app.close(),
   };
 }

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module';
+import { DeliveriesController } from './deliveries.controller';
+import { MessagesController } from './messages.controller';
+
+/** The operator's API over stored messages and their deliveries. */
+@Module({
+  imports: [DeliveryModule],
+  controllers: [MessagesController, DeliveriesController],
+})
+export class AdminModule {}

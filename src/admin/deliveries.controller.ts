@@ -1,0 +1,89 @@
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
+import { AdminTokenGuard } from '../common/guards/admin-token.guard';
+import { decodeCursor, parseChoice, parseInstant, parseLimit } from '../common/query/query-params';
+import { DeliveryService } from '../delivery/delivery.service';
+import { DELIVERY_STATUSES, DeliveryStore } from '../storage/delivery-store';
+import { DeliveryPage, DeliveryView, RetryCount } from './views/delivery.view';
+
+@ApiTags('deliveries')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'ADMIN.UNAUTHORIZED: no or wrong admin token' })
+@Controller('api/deliveries')
+@UseGuards(AdminTokenGuard)
+export class DeliveriesController {
+  constructor(
+    private readonly deliveries: DeliveryStore,
+    private readonly deliveryService: DeliveryService,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: DeliveryPage, description: 'Newest first; keyset pagination' })
+  @ApiQuery({ name: 'status', required: false, enum: DELIVERY_STATUSES })
+  @ApiQuery({ name: 'listener', required: false, example: 'analytics.messages' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  async list(
+    @Query('status') status?: string,
+    @Query('listener') listener?: string,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<DeliveryPage> {
+    const page = await this.deliveries.list(
+      { status: parseChoice('status', status, DELIVERY_STATUSES), listener: listener || undefined },
+      parseLimit(limit),
+      decodeCursor(cursor),
+    );
+    return { items: page.items.map((d) => DeliveryView.of(d)), nextCursor: page.nextCursor };
+  }
+
+  @Post('retry')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: RetryCount, description: 'Matching deliveries are due now' })
+  @ApiQuery({
+    name: 'status',
+    required: false,
+    enum: ['dead', 'failed'],
+    description: 'Default dead',
+  })
+  @ApiQuery({ name: 'listener', required: false })
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    description: 'Created at or after (ISO or epoch ms)',
+  })
+  async retryMany(
+    @Query('status') status?: string,
+    @Query('listener') listener?: string,
+    @Query('since') since?: string,
+  ): Promise<RetryCount> {
+    const count = await this.deliveryService.retryMany({
+      status: parseChoice('status', status, ['dead', 'failed'] as const) ?? 'dead',
+      listener: listener || undefined,
+      since: parseInstant('since', since),
+    });
+    return { count };
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: DeliveryView, description: 'The delivery, due now' })
+  @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
+  async retry(@Param('id') id: string): Promise<DeliveryView> {
+    const delivery = await this.deliveryService.retry(id);
+    if (!delivery) {
+      throw new AppException(ErrorCode.AdminNotFound, `No delivery with id ${JSON.stringify(id)}.`);
+    }
+    return DeliveryView.of(delivery);
+  }
+}

@@ -1,0 +1,108 @@
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
+import { AdminTokenGuard } from '../common/guards/admin-token.guard';
+import { decodeCursor, parseInstant, parseLimit } from '../common/query/query-params';
+import { DeliveryService } from '../delivery/delivery.service';
+import { DeliveryStore } from '../storage/delivery-store';
+import { MessageStore } from '../storage/message-store';
+import { DeliveryView, ReplayAnswer } from './views/delivery.view';
+import { MessageDetail, MessagePage, MessageView } from './views/message.view';
+
+const notFound = (key: string): AppException =>
+  new AppException(
+    ErrorCode.AdminNotFound,
+    `No message with key ${JSON.stringify(key)} is stored.`,
+  );
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'ADMIN.UNAUTHORIZED: no or wrong admin token' })
+@Controller('api/messages')
+@UseGuards(AdminTokenGuard)
+export class MessagesController {
+  constructor(
+    private readonly messages: MessageStore,
+    private readonly deliveries: DeliveryStore,
+    private readonly deliveryService: DeliveryService,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: MessagePage, description: 'Newest first; keyset pagination' })
+  @ApiQuery({ name: 'conversation', required: false, example: 'group:555001' })
+  @ApiQuery({ name: 'from', required: false, description: 'Sender user id' })
+  @ApiQuery({ name: 'since', required: false, description: 'ISO time or epoch ms, inclusive' })
+  @ApiQuery({ name: 'until', required: false, description: 'ISO time or epoch ms, exclusive' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  async list(
+    @Query('conversation') conversation?: string,
+    @Query('from') from?: string,
+    @Query('since') since?: string,
+    @Query('until') until?: string,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<MessagePage> {
+    const page = await this.messages.list(
+      {
+        conversation: conversation || undefined,
+        from: from || undefined,
+        since: parseInstant('since', since),
+        until: parseInstant('until', until),
+      },
+      parseLimit(limit),
+      decodeCursor(cursor),
+    );
+    return {
+      items: page.items.map((stored) => MessageView.of(stored)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  @Get(':key')
+  @ApiOkResponse({ type: MessageDetail })
+  @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
+  async get(@Param('key') key: string): Promise<MessageDetail> {
+    const stored = await this.messages.findByKey(key);
+    if (!stored) throw notFound(key);
+    const deliveries = await this.deliveries.forMessage(key);
+    return {
+      message: MessageView.of(stored),
+      raw: JSON.parse(stored.raw) as Record<string, unknown>,
+      deliveries: deliveries.map((delivery) => DeliveryView.of(delivery)),
+    };
+  }
+
+  @Post(':key/replay')
+  @HttpCode(202)
+  @ApiAcceptedResponse({
+    type: ReplayAnswer,
+    description: "The message's deliveries, due now with a fresh retry schedule",
+  })
+  @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
+  @ApiQuery({ name: 'listener', required: false, description: 'Replay to this listener only' })
+  async replay(
+    @Param('key') key: string,
+    @Query('listener') listener?: string,
+  ): Promise<ReplayAnswer> {
+    const deliveries = await this.deliveryService.replay(key, listener || undefined);
+    if (!deliveries) throw notFound(key);
+    return {
+      key,
+      deliveries: deliveries.map(({ id, eventName, listener: name }) => ({
+        id,
+        event: eventName,
+        listener: name,
+      })),
+    };
+  }
+}
