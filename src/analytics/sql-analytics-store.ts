@@ -18,7 +18,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
   async recordMessage(message: ReceivedMessage): Promise<void> {
     const bucket = hourBucket(message.receivedAt);
     const size = message.file?.size ?? 0;
-    await this.db.transaction().execute(async (trx) => {
+    await this.db.write(async (trx) => {
       if (!(await firstCount(trx, message.key, 'message'))) return;
       await trx
         .insertInto('analytics_hourly')
@@ -88,7 +88,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
   }
 
   async recordConversationStarted(message: ReceivedMessage): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.db.write(async (trx) => {
       if (!(await firstCount(trx, message.key, 'conversation-started'))) return;
       await trx
         .insertInto('analytics_hourly')

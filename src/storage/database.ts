@@ -1,6 +1,7 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
+import { GroupCommit, WriteWork } from './group-commit';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrationProvider } from './migrations';
@@ -12,6 +13,15 @@ import type { Tables } from './tables';
  */
 export class Database extends Kysely<Tables> implements OnApplicationShutdown {
   private static readonly logger = new Logger('Database');
+  private readonly groupCommit = new GroupCommit((work) => this.transaction().execute(work));
+
+  /**
+   * Every write of the stores goes through here: one atomic unit, committed
+   * (and on SQLite, fsynced) together with the writes that came at the same time.
+   */
+  write<T>(work: WriteWork<T>): Promise<T> {
+    return this.groupCommit.write(work);
+  }
 
   /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
   static async openSqlite(file: string): Promise<Database> {

@@ -28,22 +28,24 @@ export class SqlDeliveryStore extends DeliveryStore {
   }
 
   async claimDue(now: number, leaseUntil: number, limit: number): Promise<Delivery[]> {
-    const rows = await this.db
-      .updateTable('deliveries')
-      .set({ status: 'running', next_attempt_at: leaseUntil, updated_at: now })
-      .where('id', 'in', (eb) =>
-        this.lockDue(
-          eb
-            .selectFrom('deliveries')
-            .select('id')
-            .where('next_attempt_at', '<=', now)
-            .where('status', 'in', CLAIMABLE)
-            .orderBy('next_attempt_at')
-            .limit(limit),
-        ),
-      )
-      .returningAll()
-      .execute();
+    const rows = await this.db.write((trx) =>
+      trx
+        .updateTable('deliveries')
+        .set({ status: 'running', next_attempt_at: leaseUntil, updated_at: now })
+        .where('id', 'in', (eb) =>
+          this.lockDue(
+            eb
+              .selectFrom('deliveries')
+              .select('id')
+              .where('next_attempt_at', '<=', now)
+              .where('status', 'in', CLAIMABLE)
+              .orderBy('next_attempt_at')
+              .limit(limit),
+          ),
+        )
+        .returningAll()
+        .execute(),
+    );
     return rows.map(fromDeliveryRow);
   }
 
@@ -53,85 +55,97 @@ export class SqlDeliveryStore extends DeliveryStore {
   }
 
   async renewLease(id: string, heldUntil: number, leaseUntil: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('deliveries')
-      .set({ next_attempt_at: leaseUntil })
-      .where('id', '=', id)
-      .where('status', '=', 'running')
-      .where('next_attempt_at', '=', heldUntil)
-      .executeTakeFirst();
+    const result = await this.db.write((trx) =>
+      trx
+        .updateTable('deliveries')
+        .set({ next_attempt_at: leaseUntil })
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .where('next_attempt_at', '=', heldUntil)
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows) === 1;
   }
 
   async recordAttempt(id: string, attempt: AttemptRecord): Promise<void> {
     const { outcome } = attempt;
     const finishedAt = attempt.startedAt + attempt.durationMs;
-    await this.db
-      .updateTable('deliveries')
-      .set({
-        status: outcome.status,
-        attempts: attempt.attempts,
-        next_attempt_at: outcome.status === 'failed' ? outcome.nextAttemptAt : null,
-        last_error: outcome.status === 'done' ? null : outcome.error,
-        updated_at: finishedAt,
-        last_attempt_at: attempt.startedAt,
-        last_duration_ms: attempt.durationMs,
-        completed_at: outcome.status === 'done' ? finishedAt : null,
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.db.write((trx) =>
+      trx
+        .updateTable('deliveries')
+        .set({
+          status: outcome.status,
+          attempts: attempt.attempts,
+          next_attempt_at: outcome.status === 'failed' ? outcome.nextAttemptAt : null,
+          last_error: outcome.status === 'done' ? null : outcome.error,
+          updated_at: finishedAt,
+          last_attempt_at: attempt.startedAt,
+          last_duration_ms: attempt.durationMs,
+          completed_at: outcome.status === 'done' ? finishedAt : null,
+        })
+        .where('id', '=', id)
+        .execute(),
+    );
   }
 
   async release(ids: readonly string[], now: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.db
-      .updateTable('deliveries')
-      .set({ status: 'pending', next_attempt_at: now, updated_at: now })
-      .where('id', 'in', ids)
-      .where('status', '=', 'running')
-      .execute();
+    await this.db.write((trx) =>
+      trx
+        .updateTable('deliveries')
+        .set({ status: 'pending', next_attempt_at: now, updated_at: now })
+        .where('id', 'in', ids)
+        .where('status', '=', 'running')
+        .execute(),
+    );
   }
 
   async schedule(deliveries: readonly NewDelivery[], now: number): Promise<void> {
     if (deliveries.length === 0) return;
-    await this.db
-      .insertInto('deliveries')
-      .values(deliveries.map((delivery) => newDeliveryRow(delivery, now, 'pending', now)))
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          updated_at: now,
-          completed_at: null,
-        }),
-      )
-      .execute();
+    await this.db.write((trx) =>
+      trx
+        .insertInto('deliveries')
+        .values(deliveries.map((delivery) => newDeliveryRow(delivery, now, 'pending', now)))
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: now,
+            updated_at: now,
+            completed_at: null,
+          }),
+        )
+        .execute(),
+    );
   }
 
   async retry(id: string, now: number): Promise<Delivery | null> {
-    const row = await this.db
-      .updateTable('deliveries')
-      .set({ status: 'pending', next_attempt_at: now, updated_at: now, completed_at: null })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.db.write((trx) =>
+      trx
+        .updateTable('deliveries')
+        .set({ status: 'pending', next_attempt_at: now, updated_at: now, completed_at: null })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst(),
+    );
     return row ? fromDeliveryRow(row) : null;
   }
 
   async retryMany(filter: DeliveryFilter, now: number): Promise<number> {
     // A redrive gives dead deliveries a fresh schedule; failed ones keep theirs.
-    const result = await this.db
-      .updateTable('deliveries')
-      .set((eb) => ({
-        status: 'pending',
-        next_attempt_at: now,
-        updated_at: now,
-        attempts: eb.case().when('status', '=', 'dead').then(0).else(eb.ref('attempts')).end(),
-      }))
-      .where((eb) => this.matches(eb, { ...filter, status: filter.status ?? 'dead' }))
-      .where('status', 'in', ['failed', 'dead'])
-      .executeTakeFirst();
+    const result = await this.db.write((trx) =>
+      trx
+        .updateTable('deliveries')
+        .set((eb) => ({
+          status: 'pending',
+          next_attempt_at: now,
+          updated_at: now,
+          attempts: eb.case().when('status', '=', 'dead').then(0).else(eb.ref('attempts')).end(),
+        }))
+        .where((eb) => this.matches(eb, { ...filter, status: filter.status ?? 'dead' }))
+        .where('status', 'in', ['failed', 'dead'])
+        .executeTakeFirst(),
+    );
     return Number(result.numUpdatedRows);
   }
 

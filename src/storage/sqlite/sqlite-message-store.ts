@@ -18,9 +18,9 @@ export class SqliteMessageStore extends MessageStore {
   async save(message: ReceivedMessage, raw: string, outbox?: Outbox): Promise<SaveOutcome> {
     const receivedAt = message.receivedAt.getTime();
     try {
-      // Kysely's SQLite driver runs one transaction at a time on its one
-      // connection, so the insert-or-nothing below is the atomic dedupe.
-      return await this.db.transaction().execute(async (trx): Promise<SaveOutcome> => {
+      // SQLite has one writer and these writes are serialised, so the
+      // insert-or-nothing below is the atomic dedupe.
+      return await this.db.write(async (trx): Promise<SaveOutcome> => {
         const inserted = await trx
           .insertInto('messages')
           .values(toMessageRow(message, raw))
