@@ -55,6 +55,11 @@ describe('configuration', () => {
     ['WEBHOOK_PATH', 'no-slash'],
     ['DATABASE_URL', 'postgres://localhost/test'],
     ['RATE_LIMIT_PER_MINUTE', '-1'],
+    ['RETRY_SCHEDULE', '5s,soon'],
+    ['RETRY_SCHEDULE', '0s'],
+    ['DELIVERY_CONCURRENCY', '0'],
+    ['DELIVERY_LEASE_MS', '10'],
+    ['DELIVERY_POLL_MS', 'often'],
   ])('a bad %s=%s stops the start with a message naming it', async (name, value) => {
     const dataDir = newDataDir();
     setServiceEnv({ DATA_DIR: dataDir, [name]: value });
