@@ -4,6 +4,7 @@ import { APP_FILTER, RouterModule } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { ClockModule } from './common/clock/clock';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { configNamespaces } from './config/all-config';
 import { validateEnvironment } from './config/environment';
@@ -34,6 +35,7 @@ export class AppModule {
       imports: [
         configModule,
         LoggingModule,
+        ClockModule,
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
         StorageModule,
         DeliveryModule,

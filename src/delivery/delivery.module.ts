@@ -9,6 +9,6 @@ import { ListenerRegistry } from './listener-registry';
 @Module({
   imports: [DiscoveryModule],
   providers: [ListenerRegistry, DeliveryDispatcher, DeliveryPoller, DeliveryService],
-  exports: [DeliveryDispatcher, DeliveryService],
+  exports: [DeliveryDispatcher, DeliveryService, ListenerRegistry],
 })
 export class DeliveryModule {}

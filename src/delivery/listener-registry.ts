@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { nameBasedUuid } from '../common/ids/name-based-uuid';
 import type { NewDelivery } from '../storage/delivery-store';
@@ -7,15 +7,19 @@ import { DurableHandler, DurableListenerMetadata } from './durable-listener.deco
 
 export interface RegisteredListener {
   readonly name: string;
-  readonly event: EventName;
+  readonly events: readonly EventName[];
   readonly handler: DurableHandler<AnyDomainEvent>;
 }
 
 const LISTENER_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
-/** The durable listeners found at start-up, by event and by name. */
+/**
+ * The durable listeners, by event and by name: classes with @DurableListener,
+ * found at start-up, and listeners a module registers from its configuration
+ * (notification rules) before the application has booted.
+ */
 @Injectable()
-export class ListenerRegistry implements OnModuleInit {
+export class ListenerRegistry implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger(ListenerRegistry.name);
   private readonly byName = new Map<string, RegisteredListener>();
   private readonly byEvent = new Map<EventName, RegisteredListener[]>();
@@ -28,20 +32,34 @@ export class ListenerRegistry implements OnModuleInit {
       const options = this.discovery.getMetadataByDecorator(DurableListenerMetadata, wrapper);
       const handler = wrapper.instance as DurableHandler<AnyDomainEvent> | undefined;
       if (!options || !handler) continue;
-      if (!LISTENER_NAME.test(options.name)) {
-        throw new Error(
-          `Durable listener name "${options.name}" must be lower-case letters, digits, . _ -`,
-        );
-      }
-      if (this.byName.has(options.name)) {
-        throw new Error(`Two durable listeners are named "${options.name}"`);
-      }
-      if (handler.enabled === false) continue;
-      const listener: RegisteredListener = { ...options, handler };
-      this.byName.set(listener.name, listener);
-      this.byEvent.set(listener.event, [...(this.byEvent.get(listener.event) ?? []), listener]);
+      this.register({ name: options.name, events: [options.event], handler });
     }
+  }
+
+  onApplicationBootstrap(): void {
     this.logger.log(`durable listeners: ${[...this.byName.keys()].join(', ') || 'none'}`);
+  }
+
+  /** Adds a listener; a disabled one (`enabled === false`) is skipped. */
+  register(listener: RegisteredListener): void {
+    if (!LISTENER_NAME.test(listener.name)) {
+      throw new Error(
+        `Durable listener name "${listener.name}" must be lower-case letters, digits, . _ -`,
+      );
+    }
+    if (this.byName.has(listener.name)) {
+      throw new Error(`Two durable listeners are named "${listener.name}"`);
+    }
+    if (listener.handler.enabled === false) return;
+    this.byName.set(listener.name, listener);
+    for (const event of listener.events) {
+      this.byEvent.set(event, [...(this.byEvent.get(event) ?? []), listener]);
+    }
+  }
+
+  /** Every listener name, for messages that list the valid ones. */
+  names(): string[] {
+    return [...this.byName.keys()];
   }
 
   get(name: string): RegisteredListener | undefined {

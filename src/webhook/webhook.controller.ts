@@ -6,6 +6,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { Clock } from '../common/clock/clock';
 import { JsonBodyInterceptor, type RequestWithRawText } from './body/json-body.interceptor';
 import { KommunicateMessageDto } from './dto/kommunicate-message.dto';
 import { toReceivedMessage } from './dto/to-received-message';
@@ -19,7 +20,10 @@ import { AcceptOutcome, WebhookService } from './webhook.service';
 @UseGuards(RateLimitGuard, BasicTokenGuard)
 @UseInterceptors(JsonBodyInterceptor)
 export class WebhookController {
-  constructor(private readonly webhooks: WebhookService) {}
+  constructor(
+    private readonly webhooks: WebhookService,
+    private readonly clock: Clock,
+  ) {}
 
   // The path is WEBHOOK_PATH: WebhookModule mounts this handler there.
   @Post()
@@ -36,6 +40,6 @@ export class WebhookController {
     @Body() dto: KommunicateMessageDto,
     @Req() request: RequestWithRawText,
   ): Promise<AcceptOutcome> {
-    return this.webhooks.accept(toReceivedMessage(dto, new Date()), request.rawText ?? '');
+    return this.webhooks.accept(toReceivedMessage(dto, this.clock.now()), request.rawText ?? '');
   }
 }
