@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ExpressionBuilder } from 'kysely';
-import { Cursor, encodeCursor, Page } from '../../common/query/query-params';
+import type { Cursor, Page } from '../../common/query/query-params';
 import { Database } from '../database';
+import { olderThan, toPage } from '../keyset';
 import { fromDeliveryRow, newDeliveryRow } from '../delivery-rows';
 import {
   AttemptRecord,
@@ -177,10 +178,7 @@ export class SqlDeliveryStore extends DeliveryStore {
       .where((eb) => this.matches(eb, filter));
     if (cursor !== undefined) {
       query = query.where((eb) =>
-        eb.or([
-          eb('created_at', '<', cursor.at),
-          eb.and([eb('created_at', '=', cursor.at), eb('id', '<', String(cursor.id))]),
-        ]),
+        olderThan(eb, 'created_at', 'id', { ...cursor, id: String(cursor.id) }),
       );
     }
     const rows = await query
@@ -188,11 +186,10 @@ export class SqlDeliveryStore extends DeliveryStore {
       .orderBy('id', 'desc')
       .limit(limit + 1)
       .execute();
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return {
-      items: rows.slice(0, limit).map(fromDeliveryRow),
-      nextCursor: last ? encodeCursor({ at: Number(last.created_at), id: last.id }) : null,
-    };
+    return toPage(rows, limit, fromDeliveryRow, (row) => ({
+      at: Number(row.created_at),
+      id: row.id,
+    }));
   }
 
   private matches(eb: ExpressionBuilder<Tables, 'deliveries'>, filter: DeliveryFilter) {

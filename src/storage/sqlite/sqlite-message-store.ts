@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Selectable } from 'kysely';
 import { StoreUnavailableError } from '../../common/errors/app.exception';
-import { Cursor, encodeCursor, Page } from '../../common/query/query-params';
+import type { Cursor, Page } from '../../common/query/query-params';
 import type { ReceivedMessage } from '../../webhook/events';
 import { Database } from '../database';
+import { olderThan, toPage } from '../keyset';
 import { newDeliveryRow } from '../delivery-rows';
 import { MessageFilter, MessageStore, Outbox, SaveOutcome, StoredMessage } from '../message-store';
 import { fromMessageRow, toMessageRow } from '../message-rows';
@@ -88,13 +89,7 @@ export class SqliteMessageStore extends MessageStore {
     if (filter.until !== undefined) query = query.where('messages.received_at', '<', filter.until);
     if (cursor !== undefined) {
       query = query.where((eb) =>
-        eb.or([
-          eb('messages.received_at', '<', cursor.at),
-          eb.and([
-            eb('messages.received_at', '=', cursor.at),
-            eb('messages.id', '<', Number(cursor.id)),
-          ]),
-        ]),
+        olderThan(eb, 'messages.received_at', 'messages.id', { ...cursor, id: Number(cursor.id) }),
       );
     }
     const rows = await query
@@ -102,11 +97,7 @@ export class SqliteMessageStore extends MessageStore {
       .orderBy('messages.id', 'desc')
       .limit(limit + 1)
       .execute();
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return {
-      items: rows.slice(0, limit).map(toStored),
-      nextCursor: last ? encodeCursor({ at: Number(last.received_at), id: last.id }) : null,
-    };
+    return toPage(rows, limit, toStored, (row) => ({ at: Number(row.received_at), id: row.id }));
   }
 
   async count(): Promise<number> {
