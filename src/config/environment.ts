@@ -114,6 +114,36 @@ export class EnvironmentVariables {
   NOTIFY_WEBHOOK_URL?: string;
 
   @IsOptional()
+  @Transform(blankIsUnset)
+  @IsString()
+  NOTIFICATIONS_FILE?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @Matches(/^smtps?:\/\/.+/, { message: 'must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @IsString()
+  NOTIFY_EMAIL_FROM?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @IsHttpUrl({ message: 'must be an http(s) URL' })
+  KOMMUNICATE_API_URL?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @IsString()
+  KOMMUNICATE_API_KEY?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @IsString()
+  KOMMUNICATE_REPLY_USER?: string;
+
+  @IsOptional()
   @Transform(toInt)
   @IsInt({ message: 'must be a whole number of milliseconds (100-60000)' })
   @Min(100, { message: 'must be a whole number of milliseconds (100-60000)' })

@@ -1,6 +1,33 @@
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig } from '../config/all-config';
+import { DeliveryModule } from '../delivery/delivery.module';
+import { EmailChannel } from './channels/email.channel';
+import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
+import { SlackChannel } from './channels/slack.channel';
 import { WebhookChannel } from './channels/webhook.channel';
-import { OfflineMessageListener } from './listeners/offline-message.listener';
+import { NotificationLog } from './notification-log';
+import { NotificationSender } from './notification-sender';
+import { NotificationsController } from './notifications.controller';
+import { NotificationRules, RuleListeners } from './rule-listeners';
 
-@Module({ providers: [WebhookChannel, OfflineMessageListener] })
+/** Rules from NOTIFICATIONS_FILE (or NOTIFY_WEBHOOK_URL), sent through channels as durable deliveries. */
+@Module({
+  imports: [DeliveryModule],
+  controllers: [NotificationsController],
+  providers: [
+    {
+      provide: NotificationRules,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => NotificationRules.fromConfig(config),
+    },
+    RuleListeners,
+    NotificationSender,
+    NotificationLog,
+    WebhookChannel,
+    SlackChannel,
+    EmailChannel,
+    KommunicateReplyChannel,
+  ],
+})
 export class NotificationsModule {}

@@ -87,6 +87,24 @@ export interface AnalyticsCountedTable {
   kind: string;
 }
 
+export type NotificationStatus = 'sending' | 'sent' | 'failed' | 'rejected' | 'throttled';
+
+export interface NotificationLogTable {
+  id: Generated<number>;
+  delivery_id: string;
+  rule: string;
+  channel: string;
+  event_name: string;
+  message_key: string;
+  conversation_key: string | null;
+  status: NotificationStatus;
+  error: string | null;
+  /** The far side's HTTP or SMTP status, when it answered. */
+  remote_status: number | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Tables {
   messages: MessagesTable;
   conversations: ConversationsTable;
@@ -96,4 +114,5 @@ export interface Tables {
   analytics_hourly_content_types: AnalyticsHourlyContentTypesTable;
   analytics_counted: AnalyticsCountedTable;
   deliveries: DeliveriesTable;
+  notification_log: NotificationLogTable;
 }

@@ -28,7 +28,7 @@ import { countBy, readAdminApi, readSqlite, StoreView } from './support/store-vi
 const RUN = `${process.pid}-${Date.now().toString(36)}`;
 const WEBHOOK_TOKEN = 'crash-test-webhook-token-0123456789';
 const ADMIN_TOKEN = 'crash-test-admin-token-0123456789ab';
-const OFFLINE_LISTENER = 'notifications.offline-webhook';
+const OFFLINE_LISTENER = 'notifications.offline-webhook.webhook';
 
 const MESSAGES = 300;
 const SEND_CONCURRENCY = 20;

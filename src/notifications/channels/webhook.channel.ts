@@ -1,55 +1,59 @@
 import { Injectable } from '@nestjs/common';
-import { PermanentDeliveryError, RetryAfterError } from '../../delivery/delivery.errors';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig } from '../../config/all-config';
+import type { EventName, MessageFile } from '../../webhook/events';
+import type { WebhookChannelDto } from '../rules/rule.dto';
+import { postJson } from './http-post';
+import { NotificationChannel, type NotificationContext } from './notification-channel';
 
-export class ChannelError extends Error {
-  override name = 'ChannelError';
-}
-
-/** `Retry-After` as seconds or an HTTP date → epoch ms; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return now + Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isFinite(at) ? at : undefined;
+/** What a webhook rule POSTs: the message, flattened, with the event and rule that sent it. */
+export interface WebhookPayload {
+  event: EventName;
+  rule: string;
+  key: string;
+  conversation: string | null;
+  from: string;
+  text: string;
+  /** ISO 8601, when kommhook committed the message. */
+  receivedAt: string;
+  metadata: Record<string, string>;
+  file: MessageFile | null;
 }
 
 /**
- * POSTs JSON to a URL; anything but a 2xx within the timeout is an error.
- * A 4xx other than 408 and 429 will not get better by retrying: permanent.
+ * POSTs the message as JSON to the rule's URL, with the rule's headers and an
+ * `Idempotency-Key` (the delivery id, stable across retries) so the far side
+ * can drop a retry of a request it did handle.
  */
 @Injectable()
-export class WebhookChannel {
-  async send(url: string, body: unknown, timeoutMs: number): Promise<void> {
-    const host = new URL(url).host;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'kommhook' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'error',
-      });
-    } catch (error) {
-      const reason =
-        error instanceof Error && error.name === 'TimeoutError'
-          ? `timed out after ${timeoutMs} ms`
-          : 'failed to connect';
-      throw new ChannelError(`webhook ${host}: ${reason}`);
-    }
-    // Drain the body so the connection can be reused.
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.ok) return;
-    const { status } = response;
-    const message = `webhook ${host}: answered ${status}`;
-    const retryAt = parseRetryAfter(response.headers.get('retry-after'));
-    if ((status === 429 || status === 503) && retryAt !== undefined) {
-      throw new RetryAfterError(message, retryAt);
-    }
-    if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
-      throw new PermanentDeliveryError(message);
-    }
-    throw new ChannelError(message);
+export class WebhookChannel extends NotificationChannel<WebhookChannelDto> {
+  readonly type = 'webhook';
+  private readonly defaultTimeoutMs: number;
+
+  constructor(config: ConfigService<AllConfig, true>) {
+    super();
+    this.defaultTimeoutMs = config.get('notifications', { infer: true }).timeoutMs;
+  }
+
+  async send(config: WebhookChannelDto, context: NotificationContext): Promise<void> {
+    const { event, rule, deliveryId } = context;
+    const { message } = event;
+    const payload: WebhookPayload = {
+      event: event.name,
+      rule,
+      key: message.key,
+      conversation: message.conversationKey,
+      from: message.from,
+      text: message.text,
+      receivedAt: message.receivedAt.toISOString(),
+      metadata: { ...message.metadata },
+      file: message.file,
+    };
+    await postJson(config.url, payload, {
+      // Ours last: a rule cannot replace the idempotency key.
+      headers: { ...config.headers, 'Idempotency-Key': deliveryId },
+      timeoutMs: config.timeoutMs ?? this.defaultTimeoutMs,
+      label: 'webhook',
+    });
   }
 }

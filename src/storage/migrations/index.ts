@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as messages from './0001-messages';
 import * as analytics from './0002-analytics';
 import * as deliveries from './0003-deliveries';
+import * as notifications from './0004-notifications';
 
 /** Listed in code, not read from disk, so they run the same from src/ under tests and from dist/. */
 export const migrationProvider: MigrationProvider = {
@@ -10,5 +11,6 @@ export const migrationProvider: MigrationProvider = {
       '0001-messages': messages,
       '0002-analytics': analytics,
       '0003-deliveries': deliveries,
+      '0004-notifications': notifications,
     }),
 };

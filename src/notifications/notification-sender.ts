@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock/clock';
+import { PermanentDeliveryError } from '../delivery/delivery.errors';
+import { describeFailure } from '../delivery/describe-failure';
+import type { DeliveryContext } from '../delivery/durable-listener.decorator';
+import type { AnyDomainEvent } from '../webhook/events';
+import { EmailChannel } from './channels/email.channel';
+import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
+import { NotificationChannel, statusOf } from './channels/notification-channel';
+import { SlackChannel } from './channels/slack.channel';
+import { WebhookChannel } from './channels/webhook.channel';
+import { NotificationLog } from './notification-log';
+import type { CompiledRule } from './rules/rules-file';
+import type { AnyChannelDto, ChannelType } from './rules/rule.dto';
+
+/**
+ * Sends one rule's notification through one channel, as one durable
+ * delivery: the throttle is asked first, every attempt is logged, and a
+ * failure is rethrown for the delivery machinery to retry or bury.
+ */
+@Injectable()
+export class NotificationSender {
+  private readonly channels: Record<ChannelType, NotificationChannel>;
+
+  constructor(
+    private readonly log: NotificationLog,
+    private readonly clock: Clock,
+    webhook: WebhookChannel,
+    slack: SlackChannel,
+    email: EmailChannel,
+    kommunicateReply: KommunicateReplyChannel,
+  ) {
+    this.channels = { webhook, slack, email, 'kommunicate-reply': kommunicateReply };
+  }
+
+  async send(
+    rule: CompiledRule,
+    channel: { readonly id: string; readonly config: AnyChannelDto },
+    event: AnyDomainEvent,
+    delivery: DeliveryContext,
+  ): Promise<void> {
+    const { message } = event;
+    const id = await this.log.begin(
+      {
+        deliveryId: delivery.deliveryId,
+        rule: rule.name,
+        channel: channel.id,
+        eventName: event.name,
+        messageKey: message.key,
+        throttleKey: message.conversationKey ?? `sender:${message.from}`,
+      },
+      this.clock.now().getTime(),
+      rule.throttle,
+    );
+    if (id === null) return;
+    try {
+      await this.channels[channel.config.channel].send(channel.config, {
+        rule: rule.name,
+        event,
+        deliveryId: delivery.deliveryId,
+      });
+    } catch (error) {
+      await this.log.finish(id, this.clock.now().getTime(), {
+        status: error instanceof PermanentDeliveryError ? 'rejected' : 'failed',
+        error: describeFailure(error),
+        remoteStatus: statusOf(error),
+      });
+      throw error;
+    }
+    await this.log.finish(id, this.clock.now().getTime(), { status: 'sent' });
+  }
+}

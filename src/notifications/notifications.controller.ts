@@ -1,0 +1,49 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { AdminTokenGuard } from '../common/guards/admin-token.guard';
+import { decodeCursor, parseChoice, parseLimit, Page } from '../common/query/query-params';
+import { NotificationEntry, NotificationLog, NOTIFICATION_STATUSES } from './notification-log';
+
+@ApiTags('notifications')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'ADMIN.UNAUTHORIZED: no or wrong admin token' })
+@Controller('api/notifications')
+@UseGuards(AdminTokenGuard)
+export class NotificationsController {
+  constructor(private readonly log: NotificationLog) {}
+
+  /** Every attempt to notify, newest first: rule, channel, outcome, the far side's status. */
+  @Get()
+  @ApiOkResponse({
+    description:
+      '{ items: [{ id, deliveryId, rule, channel, event, messageKey, conversation, status, error, remoteStatus, createdAt, finishedAt }], nextCursor }',
+  })
+  @ApiQuery({ name: 'rule', required: false })
+  @ApiQuery({ name: 'channel', required: false, description: 'e.g. email, slack, webhook-2' })
+  @ApiQuery({ name: 'status', required: false, enum: NOTIFICATION_STATUSES })
+  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  list(
+    @Query('rule') rule?: string,
+    @Query('channel') channel?: string,
+    @Query('status') status?: string,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<Page<NotificationEntry>> {
+    return this.log.list(
+      {
+        rule: rule || undefined,
+        channel: channel || undefined,
+        status: parseChoice('status', status, NOTIFICATION_STATUSES),
+      },
+      parseLimit(limit),
+      decodeCursor(cursor),
+    );
+  }
+}
