@@ -54,13 +54,17 @@ describe('offline notification to NOTIFY_WEBHOOK_URL', () => {
       expect(request.method).toBe('POST');
       expect(request.url).toBe('/hooks/offline');
       expect(request.headers['content-type']).toBe('application/json');
+      // The fields of the first release unchanged; rules-era fields (rule, metadata, file) added.
       expect(request.body).toEqual({
         event: 'message.received',
+        rule: 'offline-webhook',
         key: offline.key,
         conversation: 'group:5150',
         from: 'visitor-9',
         text: 'anyone there?',
         receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string,
+        metadata: {},
+        file: null,
       });
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(sink.received).toHaveLength(1);

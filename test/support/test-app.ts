@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { Clock } from '../../src/common/clock/clock';
 import { Database } from '../../src/storage/database';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
@@ -31,6 +32,12 @@ const SERVICE_VARIABLES = [
   'DELIVERY_CONCURRENCY',
   'DELIVERY_LEASE_MS',
   'DELIVERY_POLL_MS',
+  'NOTIFICATIONS_FILE',
+  'SMTP_URL',
+  'NOTIFY_EMAIL_FROM',
+  'KOMMUNICATE_API_URL',
+  'KOMMUNICATE_API_KEY',
+  'KOMMUNICATE_REPLY_USER',
 ];
 
 export function setServiceEnv(env: Record<string, string | undefined>): void {
@@ -50,6 +57,8 @@ export interface TestAppOptions {
   env?: Record<string, string | undefined>;
   /** Extra providers, e.g. listeners that record what they receive. */
   providers?: Provider[];
+  /** Stands in for the service's clock (message received times, business hours). */
+  clock?: Clock;
 }
 
 export interface TestApp {
@@ -74,10 +83,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const moduleRef = await Test.createTestingModule({
+  let builder = Test.createTestingModule({
     imports: [await AppModule.forRoot()],
     providers: options.providers ?? [],
-  }).compile();
+  });
+  if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
   configureApp(app);
   await app.init();
@@ -155,4 +166,15 @@ export function message(overrides: Record<string, unknown> = {}): TestMessage {
     receiverConnected: true,
     ...overrides,
   };
+}
+
+/** A clock that stands where the test puts it. */
+export class FixedClock extends Clock {
+  constructor(public at: Date) {
+    super();
+  }
+
+  override now(): Date {
+    return new Date(this.at);
+  }
 }
