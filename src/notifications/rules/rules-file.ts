@@ -68,11 +68,13 @@ export function loadRules(source: RulesSource): CompiledRule[] {
       const text = message.startsWith(`${field} `) ? message.slice(field.length + 1) : message;
       problems.push(`  rule ${label}: ${field}: ${text}`);
     };
+    const name = (entry as { name?: unknown } | null)?.name;
+    if (typeof name === 'string') {
+      if (names.has(name)) report('name', 'another rule has the same name');
+      names.add(name);
+    }
     const rule = checkRule(entry, source, report);
-    if (!rule) return;
-    if (names.has(rule.name)) report('name', 'another rule has the same name');
-    names.add(rule.name);
-    rules.push(rule);
+    if (rule) rules.push(rule);
   });
 
   if (problems.length > 0) {
