@@ -57,6 +57,8 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger(DeliveryDispatcher.name);
   private readonly lanes = new Map<string, ListenerLane>();
   private readonly running = new Set<Promise<void>>();
+  /** The lease each accepted message's outbox rows were written with, for the bus side to hold. */
+  private readonly freshLeases = new WeakMap<ReceivedMessage, number>();
   private readonly settings: AllConfig['delivery'];
   private closed = false;
 
@@ -77,7 +79,9 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
 
   /** What WebhookService hands to MessageStore.save: the outbox rows, leased to us. */
   outboxFor(message: ReceivedMessage): Outbox & { readonly events: readonly AnyDomainEvent[] } {
-    return new MessageOutbox(message, this.registry, this.freshLease(message.receivedAt));
+    const leaseUntil = Date.now() + this.settings.leaseMs;
+    this.freshLeases.set(message, leaseUntil);
+    return new MessageOutbox(message, this.registry, leaseUntil);
   }
 
   enqueue(job: DeliveryJob): void {
@@ -114,7 +118,9 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
   }
 
   private dispatchFresh(event: AnyDomainEvent): void {
-    const heldUntil = this.freshLease(event.message.receivedAt);
+    const heldUntil = this.freshLeases.get(event.message);
+    // Not from our outbox (emitted by someone else): there is no delivery row to run.
+    if (heldUntil === undefined) return;
     for (const listener of this.registry.listenersOf(event.name)) {
       if (listener.handler.accepts?.(event) === false) continue;
       this.enqueue({
@@ -125,11 +131,6 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
         heldUntil,
       });
     }
-  }
-
-  /** Outbox rows carry this lease, so the bus side can tell it without a read. */
-  private freshLease(receivedAt: Date): number {
-    return receivedAt.getTime() + this.settings.leaseMs;
   }
 
   private lane(listener: string): ListenerLane {
