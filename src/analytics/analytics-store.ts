@@ -7,7 +7,19 @@ export interface TimeRange {
   readonly until?: number;
 }
 
-export interface AnalyticsSummary {
+export interface DelayPercentiles {
+  /** Milliseconds from Kommunicate's timeStamp to kommhook's receipt; null without messages. */
+  p50: number | null;
+  p95: number | null;
+}
+
+export interface ContentTypeCount {
+  contentType: string;
+  attachments: number;
+  bytes: number;
+}
+
+export interface AnalyticsTotals {
   messages: number;
   attachments: number;
   attachmentBytes: number;
@@ -17,20 +29,50 @@ export interface AnalyticsSummary {
   conversationsStarted: number;
   activeConversations: number;
   senders: number;
-  attachmentsByContentType: { contentType: string; attachments: number; bytes: number }[];
+  webhookDelayMs: DelayPercentiles;
+}
+
+export interface AnalyticsSummary extends AnalyticsTotals {
+  attachmentsByContentType: ContentTypeCount[];
   topConversations: { conversationKey: string; messages: number }[];
   topSenders: { sender: string; messages: number }[];
 }
 
+export interface TimeseriesPoint extends AnalyticsTotals {
+  /** Start of the bucket, epoch ms. */
+  start: number;
+}
+
+export type TopBy = 'conversation' | 'sender';
+export type BucketSize = 'hour' | 'day';
+
 /**
- * Aggregates kept per hour bucket as events arrive; queries read buckets,
- * never messages, so their cost grows with the range and not with traffic.
+ * Aggregates kept per hour bucket (and per UTC day for distinct counts) as
+ * events arrive; queries read buckets, never messages, so their cost grows
+ * with the range and not with traffic.
  */
 export abstract class AnalyticsStore {
   abstract recordMessage(message: ReceivedMessage): Promise<void>;
   abstract recordConversationStarted(message: ReceivedMessage): Promise<void>;
   abstract summary(range: TimeRange, topLimit: number): Promise<AnalyticsSummary>;
+  /**
+   * One point per bucket in [since, until), empty ones included. Day buckets
+   * start at midnight of the given whole-hour offset from UTC.
+   */
+  abstract timeseries(
+    bucket: BucketSize,
+    range: Required<TimeRange>,
+    offsetHours: number,
+  ): Promise<TimeseriesPoint[]>;
+  abstract top(
+    by: TopBy,
+    range: TimeRange,
+    limit: number,
+  ): Promise<{ key: string; messages: number }[]>;
+  abstract attachments(range: TimeRange): Promise<ContentTypeCount[]>;
 }
 
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 export const hourBucket = (at: Date): number => Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
+export const dayBucket = (at: Date): number => Math.floor(at.getTime() / DAY_MS) * DAY_MS;

@@ -1,9 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import type { Transaction } from 'kysely';
+import { RawBuilder, sql, Transaction } from 'kysely';
 import { Database } from '../storage/database';
 import type { Tables } from '../storage/tables';
 import type { ReceivedMessage } from '../webhook/events';
-import { AnalyticsStore, AnalyticsSummary, hourBucket, TimeRange } from './analytics-store';
+import {
+  AnalyticsStore,
+  AnalyticsSummary,
+  BucketSize,
+  ContentTypeCount,
+  DAY_MS,
+  dayBucket,
+  HOUR_MS,
+  hourBucket,
+  TimeRange,
+  TimeseriesPoint,
+  TopBy,
+} from './analytics-store';
+import { delayBucket, delayPercentiles } from './delay-histogram';
 
 /**
  * Plain Kysely with `ON CONFLICT … DO UPDATE`, which SQLite and PostgreSQL
@@ -17,6 +30,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
 
   async recordMessage(message: ReceivedMessage): Promise<void> {
     const bucket = hourBucket(message.receivedAt);
+    const day = dayBucket(message.receivedAt);
     const size = message.file?.size ?? 0;
     await this.db.write(async (trx) => {
       if (!(await firstCount(trx, message.key, 'message'))) return;
@@ -57,6 +71,15 @@ export class SqlAnalyticsStore extends AnalyticsStore {
             })),
           )
           .execute();
+        await trx
+          .insertInto('analytics_daily_conversations')
+          .values({ day_start: day, conversation_key: message.conversationKey, messages: 1 })
+          .onConflict((oc) =>
+            oc.columns(['day_start', 'conversation_key']).doUpdateSet((eb) => ({
+              messages: eb('analytics_daily_conversations.messages', '+', 1),
+            })),
+          )
+          .execute();
       }
       await trx
         .insertInto('analytics_hourly_senders')
@@ -64,6 +87,28 @@ export class SqlAnalyticsStore extends AnalyticsStore {
         .onConflict((oc) =>
           oc.columns(['bucket_start', 'sender']).doUpdateSet((eb) => ({
             messages: eb('analytics_hourly_senders.messages', '+', 1),
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('analytics_daily_senders')
+        .values({ day_start: day, sender: message.from, messages: 1 })
+        .onConflict((oc) =>
+          oc.columns(['day_start', 'sender']).doUpdateSet((eb) => ({
+            messages: eb('analytics_daily_senders.messages', '+', 1),
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('analytics_hourly_delay')
+        .values({
+          bucket_start: bucket,
+          upper_ms: delayBucket(message.receivedAt.getTime() - message.timeStamp),
+          count: 1,
+        })
+        .onConflict((oc) =>
+          oc.columns(['bucket_start', 'upper_ms']).doUpdateSet((eb) => ({
+            count: eb('analytics_hourly_delay.count', '+', 1),
           })),
         )
         .execute();
@@ -110,15 +155,103 @@ export class SqlAnalyticsStore extends AnalyticsStore {
   }
 
   async summary(range: TimeRange, topLimit: number): Promise<AnalyticsSummary> {
-    // Whole hour buckets: `since` is rounded down to its hour.
-    const from =
-      range.since === undefined ? Number.MIN_SAFE_INTEGER : hourBucket(new Date(range.since));
-    const to = range.until ?? Number.MAX_SAFE_INTEGER;
+    const span = hoursOf(range);
+    const [totals, delays, conversations, senders, byContentType] = await Promise.all([
+      this.hourlyTotals(span),
+      this.delayCounts(span),
+      this.keyed('conversation', span, topLimit),
+      this.keyed('sender', span, topLimit),
+      this.attachmentsIn(span),
+    ]);
+    return {
+      ...totalsOf(totals),
+      activeConversations: conversations.distinct,
+      senders: senders.distinct,
+      webhookDelayMs: delayPercentiles(delays),
+      attachmentsByContentType: byContentType,
+      topConversations: conversations.top.map(({ key, messages }) => ({
+        conversationKey: key,
+        messages,
+      })),
+      topSenders: senders.top.map(({ key, messages }) => ({ sender: key, messages })),
+    };
+  }
 
-    const totals = await this.db
+  async top(
+    by: TopBy,
+    range: TimeRange,
+    limit: number,
+  ): Promise<{ key: string; messages: number }[]> {
+    return (await this.keyed(by, hoursOf(range), limit)).top;
+  }
+
+  attachments(range: TimeRange): Promise<ContentTypeCount[]> {
+    return this.attachmentsIn(hoursOf(range));
+  }
+
+  async timeseries(
+    bucket: BucketSize,
+    range: Required<TimeRange>,
+    offsetHours: number,
+  ): Promise<TimeseriesPoint[]> {
+    const size = bucket === 'hour' ? HOUR_MS : DAY_MS;
+    const offset = bucket === 'hour' ? 0 : offsetHours * HOUR_MS;
+    // The bucket an hour falls in, as SQL and as code: midnight at the offset, for days.
+    const startOf = (at: number): number => Math.floor((at + offset) / size) * size - offset;
+    // Literals, not parameters: a bound JS number is a REAL to SQLite, and its division would not floor.
+    const shifted = sql`(bucket_start + ${sql.lit(offset)})`;
+    const bucketSql = sql<number>`${shifted} - ${shifted} % ${sql.lit(size)} - ${sql.lit(offset)}`;
+    const span = { from: startOf(range.since), to: startOf(range.until - 1) + size };
+
+    const [hours, conversations, senders, delays] = await Promise.all([
+      this.db
+        .selectFrom('analytics_hourly')
+        .selectAll()
+        .where('bucket_start', '>=', span.from)
+        .where('bucket_start', '<', span.to)
+        .execute(),
+      this.distinctPer('analytics_hourly_conversations', 'conversation_key', bucketSql, span),
+      this.distinctPer('analytics_hourly_senders', 'sender', bucketSql, span),
+      this.db
+        .selectFrom('analytics_hourly_delay')
+        .select(['bucket_start', 'upper_ms', 'count'])
+        .where('bucket_start', '>=', span.from)
+        .where('bucket_start', '<', span.to)
+        .execute(),
+    ]);
+
+    const points = new Map<number, { totals: HourlyTotals; delays: Map<number, number> }>();
+    for (let start = span.from; start < span.to; start += size) {
+      points.set(start, { totals: { ...NO_TOTALS }, delays: new Map() });
+    }
+    for (const hour of hours) {
+      const point = points.get(startOf(Number(hour.bucket_start)));
+      if (!point) continue;
+      point.totals.messages += Number(hour.messages);
+      point.totals.attachments += Number(hour.attachments);
+      point.totals.attachmentBytes += Number(hour.attachment_bytes);
+      point.totals.offlineMessages += Number(hour.offline_messages);
+      point.totals.conversationsStarted += Number(hour.conversations_started);
+    }
+    for (const row of delays) {
+      const point = points.get(startOf(Number(row.bucket_start)));
+      const upper = Number(row.upper_ms);
+      point?.delays.set(upper, (point.delays.get(upper) ?? 0) + Number(row.count));
+    }
+    return [...points].map(([start, { totals, delays: counts }]) => ({
+      start,
+      ...totalsOf(totals),
+      activeConversations: conversations.get(start) ?? 0,
+      senders: senders.get(start) ?? 0,
+      webhookDelayMs: delayPercentiles(counts),
+    }));
+  }
+
+  private async hourlyTotals(span: HourSpan): Promise<HourlyTotals> {
+    const row = await this.db
       .selectFrom('analytics_hourly')
-      .where('bucket_start', '>=', from)
-      .where('bucket_start', '<', to)
+      .where('bucket_start', '>=', span.from)
+      .where('bucket_start', '<', span.to)
       .select((eb) => [
         eb.fn.sum<number>('messages').as('messages'),
         eb.fn.sum<number>('attachments').as('attachments'),
@@ -127,24 +260,32 @@ export class SqlAnalyticsStore extends AnalyticsStore {
         eb.fn.sum<number>('conversations_started').as('conversationsStarted'),
       ])
       .executeTakeFirstOrThrow();
+    // SUM over no rows is NULL: Number(null) is 0.
+    return {
+      messages: Number(row.messages),
+      attachments: Number(row.attachments),
+      attachmentBytes: Number(row.attachmentBytes),
+      offlineMessages: Number(row.offlineMessages),
+      conversationsStarted: Number(row.conversationsStarted),
+    };
+  }
 
-    const conversations = await this.db
-      .selectFrom('analytics_hourly_conversations')
-      .where('bucket_start', '>=', from)
-      .where('bucket_start', '<', to)
-      .select((eb) => eb.fn.count<number>('conversation_key').distinct().as('count'))
-      .executeTakeFirstOrThrow();
-    const senders = await this.db
-      .selectFrom('analytics_hourly_senders')
-      .where('bucket_start', '>=', from)
-      .where('bucket_start', '<', to)
-      .select((eb) => eb.fn.count<number>('sender').distinct().as('count'))
-      .executeTakeFirstOrThrow();
+  private async delayCounts(span: HourSpan): Promise<Map<number, number>> {
+    const rows = await this.db
+      .selectFrom('analytics_hourly_delay')
+      .where('bucket_start', '>=', span.from)
+      .where('bucket_start', '<', span.to)
+      .select((eb) => ['upper_ms', eb.fn.sum<number>('count').as('count')])
+      .groupBy('upper_ms')
+      .execute();
+    return new Map(rows.map((row) => [Number(row.upper_ms), Number(row.count)]));
+  }
 
-    const byContentType = await this.db
+  private async attachmentsIn(span: HourSpan): Promise<ContentTypeCount[]> {
+    const rows = await this.db
       .selectFrom('analytics_hourly_content_types')
-      .where('bucket_start', '>=', from)
-      .where('bucket_start', '<', to)
+      .where('bucket_start', '>=', span.from)
+      .where('bucket_start', '<', span.to)
       .select((eb) => [
         'content_type',
         eb.fn.sum<number>('attachments').as('attachments'),
@@ -154,52 +295,106 @@ export class SqlAnalyticsStore extends AnalyticsStore {
       .orderBy('attachments', 'desc')
       .orderBy('content_type')
       .execute();
+    return rows.map((row) => ({
+      contentType: row.content_type,
+      attachments: Number(row.attachments),
+      bytes: Number(row.bytes),
+    }));
+  }
 
-    const topConversations = await this.db
-      .selectFrom('analytics_hourly_conversations')
-      .where('bucket_start', '>=', from)
-      .where('bucket_start', '<', to)
-      .select((eb) => ['conversation_key', eb.fn.sum<number>('messages').as('messages')])
-      .groupBy('conversation_key')
-      .orderBy('messages', 'desc')
-      .orderBy('conversation_key')
-      .limit(topLimit)
-      .execute();
-    const topSenders = await this.db
-      .selectFrom('analytics_hourly_senders')
-      .where('bucket_start', '>=', from)
-      .where('bucket_start', '<', to)
-      .select((eb) => ['sender', eb.fn.sum<number>('messages').as('messages')])
-      .groupBy('sender')
-      .orderBy('messages', 'desc')
-      .orderBy('sender')
-      .limit(topLimit)
-      .execute();
-
-    // SUM over no rows is NULL: Number(null) is 0.
-    const messages = Number(totals.messages);
-    const offlineMessages = Number(totals.offlineMessages);
+  /**
+   * Distinct keys and the busiest ones over a span: whole UTC days from the
+   * daily table, the hours at either end from the hourly one, so a month
+   * reads about thirty rows per key instead of seven hundred.
+   */
+  private async keyed(
+    by: TopBy,
+    span: HourSpan,
+    limit: number,
+  ): Promise<{ distinct: number; top: { key: string; messages: number }[] }> {
+    const [hourly, daily, column] =
+      by === 'conversation'
+        ? ([
+            'analytics_hourly_conversations',
+            'analytics_daily_conversations',
+            'conversation_key',
+          ] as const)
+        : (['analytics_hourly_senders', 'analytics_daily_senders', 'sender'] as const);
+    const firstDay = Math.ceil(span.from / DAY_MS) * DAY_MS;
+    const lastDay = Math.max(firstDay, Math.floor(span.to / DAY_MS) * DAY_MS);
+    const rows = sql<{ key: string; messages: number }>`
+      select ${sql.ref(column)} as key, messages from ${sql.table(daily)}
+        where day_start >= ${firstDay} and day_start < ${lastDay}
+      union all
+      select ${sql.ref(column)} as key, messages from ${sql.table(hourly)}
+        where (bucket_start >= ${span.from} and bucket_start < ${Math.min(firstDay, span.to)})
+           or (bucket_start >= ${Math.max(lastDay, span.from)} and bucket_start < ${span.to})`;
+    const [distinct, top] = await Promise.all([
+      sql<{ count: number }>`select count(distinct key) as count from (${rows}) as k`.execute(
+        this.db,
+      ),
+      sql<{ key: string; messages: number }>`
+        select key, sum(messages) as messages from (${rows}) as k
+        group by key order by messages desc, key limit ${limit}`.execute(this.db),
+    ]);
     return {
-      messages,
-      attachments: Number(totals.attachments),
-      attachmentBytes: Number(totals.attachmentBytes),
-      offlineMessages,
-      offlineShare: messages === 0 ? 0 : offlineMessages / messages,
-      conversationsStarted: Number(totals.conversationsStarted),
-      activeConversations: Number(conversations.count),
-      senders: Number(senders.count),
-      attachmentsByContentType: byContentType.map((row) => ({
-        contentType: row.content_type,
-        attachments: Number(row.attachments),
-        bytes: Number(row.bytes),
-      })),
-      topConversations: topConversations.map((row) => ({
-        conversationKey: row.conversation_key,
-        messages: Number(row.messages),
-      })),
-      topSenders: topSenders.map((row) => ({ sender: row.sender, messages: Number(row.messages) })),
+      distinct: Number(distinct.rows[0]?.count ?? 0),
+      top: top.rows.map((row) => ({ key: row.key, messages: Number(row.messages) })),
     };
   }
+
+  /** Distinct keys per bucket of a time series, read from the hourly rows. */
+  private async distinctPer(
+    table: 'analytics_hourly_conversations' | 'analytics_hourly_senders',
+    column: 'conversation_key' | 'sender',
+    bucketSql: RawBuilder<number>,
+    span: HourSpan,
+  ): Promise<Map<number, number>> {
+    const { rows } = await sql<{ start: number; count: number }>`
+      select ${bucketSql} as start, count(distinct ${sql.ref(column)}) as count
+      from ${sql.table(table)}
+      where bucket_start >= ${span.from} and bucket_start < ${span.to}
+      group by 1`.execute(this.db);
+    return new Map(rows.map((row) => [Number(row.start), Number(row.count)]));
+  }
+}
+
+interface HourSpan {
+  /** First hour bucket, inclusive. */
+  readonly from: number;
+  /** Exclusive. */
+  readonly to: number;
+}
+
+interface HourlyTotals {
+  messages: number;
+  attachments: number;
+  attachmentBytes: number;
+  offlineMessages: number;
+  conversationsStarted: number;
+}
+
+const NO_TOTALS: HourlyTotals = {
+  messages: 0,
+  attachments: 0,
+  attachmentBytes: 0,
+  offlineMessages: 0,
+  conversationsStarted: 0,
+};
+
+/** Whole hour buckets: `since` is rounded down to its hour; open ends reach as far as any data. */
+function hoursOf(range: TimeRange): HourSpan {
+  return {
+    from: range.since === undefined ? 0 : hourBucket(new Date(range.since)),
+    to: range.until ?? Number.MAX_SAFE_INTEGER,
+  };
+}
+
+function totalsOf(totals: HourlyTotals) {
+  return {
+    ...totals,
+    offlineShare: totals.messages === 0 ? 0 : totals.offlineMessages / totals.messages,
+  };
 }
 
 /**

@@ -8,3 +8,20 @@ export function parseTimeRange(since?: string, until?: string): TimeRange {
   }
   return range;
 }
+
+const OFFSET = /^([+-])(\d{1,2})(?::?(\d{2}))?$/;
+
+/** `+02:00`, `-5`, `+0530` (refused: not whole hours), `UTC`, `Z` → whole hours east of UTC. */
+export function parseOffsetHours(tz: string | undefined): number {
+  if (tz === undefined || tz === '' || /^(utc|z|gmt)$/i.test(tz)) return 0;
+  // A `+` in a query string arrives as a space unless the client encoded it.
+  const match = OFFSET.exec(tz.trim().replace(/^(\d)/, '+$1'));
+  const hours = match ? Number(match[2]) * (match[1] === '-' ? -1 : 1) : NaN;
+  if (!match || (match[3] !== undefined && match[3] !== '00') || hours < -12 || hours > 14) {
+    throw invalidQuery(
+      'tz',
+      'tz must be a whole-hour UTC offset from -12:00 to +14:00, e.g. +02:00',
+    );
+  }
+  return hours;
+}

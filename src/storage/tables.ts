@@ -82,6 +82,25 @@ export interface DeliveriesTable {
   completed_at: number | null;
 }
 
+export interface AnalyticsHourlyDelayTable {
+  bucket_start: number;
+  /** Upper bound of the histogram bucket, ms; the last bucket's is DELAY_OVERFLOW_MS. */
+  upper_ms: number;
+  count: number;
+}
+
+export interface AnalyticsDailyConversationsTable {
+  day_start: number;
+  conversation_key: string;
+  messages: number;
+}
+
+export interface AnalyticsDailySendersTable {
+  day_start: number;
+  sender: string;
+  messages: number;
+}
+
 export interface AnalyticsCountedTable {
   message_key: string;
   kind: string;
@@ -113,6 +132,9 @@ export interface Tables {
   analytics_hourly_senders: AnalyticsHourlySendersTable;
   analytics_hourly_content_types: AnalyticsHourlyContentTypesTable;
   analytics_counted: AnalyticsCountedTable;
+  analytics_hourly_delay: AnalyticsHourlyDelayTable;
+  analytics_daily_conversations: AnalyticsDailyConversationsTable;
+  analytics_daily_senders: AnalyticsDailySendersTable;
   deliveries: DeliveriesTable;
   notification_log: NotificationLogTable;
 }

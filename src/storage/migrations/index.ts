@@ -3,6 +3,7 @@ import * as messages from './0001-messages';
 import * as analytics from './0002-analytics';
 import * as deliveries from './0003-deliveries';
 import * as notifications from './0004-notifications';
+import * as analyticsDays from './0005-analytics-days-and-delay';
 
 /** Listed in code, not read from disk, so they run the same from src/ under tests and from dist/. */
 export const migrationProvider: MigrationProvider = {
@@ -12,5 +13,6 @@ export const migrationProvider: MigrationProvider = {
       '0002-analytics': analytics,
       '0003-deliveries': deliveries,
       '0004-notifications': notifications,
+      '0005-analytics-days-and-delay': analyticsDays,
     }),
 };

@@ -1,0 +1,41 @@
+import type { DelayPercentiles } from './analytics-store';
+
+/**
+ * Upper bounds (ms) of the webhook-delay histogram. Fixed, so hours add up
+ * bucket by bucket; the last one stands for "longer than an hour".
+ */
+export const DELAY_BOUNDS_MS = [
+  50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 3_600_000,
+] as const;
+export const DELAY_OVERFLOW_MS = 86_400_000;
+
+/** The bucket a delay falls in; negative delays (clock skew) count as 0. */
+export function delayBucket(delayMs: number): number {
+  const delay = Math.max(0, delayMs);
+  return DELAY_BOUNDS_MS.find((bound) => delay <= bound) ?? DELAY_OVERFLOW_MS;
+}
+
+/**
+ * p50 and p95 from bucket counts, interpolated linearly inside the bucket
+ * that holds the percentile; null when there is nothing to measure.
+ */
+export function delayPercentiles(counts: ReadonlyMap<number, number>): DelayPercentiles {
+  const bounds = [...counts.keys()].sort((a, b) => a - b);
+  const total = bounds.reduce((sum, bound) => sum + (counts.get(bound) ?? 0), 0);
+  if (total === 0) return { p50: null, p95: null };
+  const at = (quantile: number): number => {
+    const rank = quantile * total;
+    let seen = 0;
+    let lower = 0;
+    for (const bound of [...DELAY_BOUNDS_MS, DELAY_OVERFLOW_MS]) {
+      const count = counts.get(bound) ?? 0;
+      if (count > 0 && seen + count >= rank) {
+        return Math.round(lower + ((rank - seen) / count) * (bound - lower));
+      }
+      seen += count;
+      lower = bound;
+    }
+    return lower;
+  };
+  return { p50: at(0.5), p95: at(0.95) };
+}
