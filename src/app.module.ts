@@ -12,6 +12,7 @@ import { webhookConfig } from './config/webhook.config';
 import { DeliveryModule } from './delivery/delivery.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { StorageModule } from './storage/storage.module';
 import { WebhookModule } from './webhook/webhook.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ClockModule,
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
         StorageModule,
+        MetricsModule,
         DeliveryModule,
         WebhookModule,
         RouterModule.register([{ path: webhookConfig().path, module: WebhookModule }]),

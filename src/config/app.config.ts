@@ -8,5 +8,7 @@ export const appConfig = registerAs('app', () => {
     host: env.HOST ?? '0.0.0.0',
     logLevel: env.LOG_LEVEL ?? 'info',
     trustProxy: env.TRUST_PROXY ?? false,
+    /** /metrics without the admin token, for a scraper inside a trusted network. */
+    metricsPublic: env.METRICS_PUBLIC ?? false,
   };
 });

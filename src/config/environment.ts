@@ -109,6 +109,11 @@ export class EnvironmentVariables {
   TRUST_PROXY?: boolean;
 
   @IsOptional()
+  @Transform(toBool)
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_PUBLIC?: boolean;
+
+  @IsOptional()
   @Transform(blankIsUnset)
   @IsHttpUrl({ message: 'must be an http(s) URL' })
   NOTIFY_WEBHOOK_URL?: string;

@@ -10,6 +10,7 @@ import type { AllConfig } from '../config/all-config';
 import { AttemptOutcome, DeliveryStore, NewDelivery } from '../storage/delivery-store';
 import type { Outbox } from '../storage/message-store';
 import { AnyDomainEvent, eventsOfMessage, ReceivedMessage } from '../webhook/events';
+import { Metrics } from '../metrics/metrics';
 import { PermanentDeliveryError, RetryAfterError } from './delivery.errors';
 import { describeFailure } from './describe-failure';
 import { deliveryId, ListenerRegistry, RegisteredListener } from './listener-registry';
@@ -66,6 +67,7 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     private readonly registry: ListenerRegistry,
     private readonly store: DeliveryStore,
     private readonly bus: EventEmitter2,
+    private readonly metrics: Metrics,
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('delivery', { infer: true });
@@ -174,12 +176,12 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
         `listener ${job.listener.name} failed`,
       );
     }
-    await this.store.recordAttempt(job.id, {
-      attempts,
-      startedAt,
-      durationMs: Date.now() - startedAt,
-      outcome,
-    });
+    const durationMs = Date.now() - startedAt;
+    this.metrics.listenerDuration.observe(
+      { listener: job.listener.name, outcome: outcome.status },
+      durationMs / 1000,
+    );
+    await this.store.recordAttempt(job.id, { attempts, startedAt, durationMs, outcome });
   }
 
   /** A job that waited past half its lease renews it, unless another run took it over. */

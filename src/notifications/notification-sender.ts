@@ -9,6 +9,7 @@ import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
 import { NotificationChannel, statusOf } from './channels/notification-channel';
 import { SlackChannel } from './channels/slack.channel';
 import { WebhookChannel } from './channels/webhook.channel';
+import { Metrics } from '../metrics/metrics';
 import { NotificationLog } from './notification-log';
 import type { CompiledRule } from './rules/rules-file';
 import type { AnyChannelDto, ChannelType } from './rules/rule.dto';
@@ -25,6 +26,7 @@ export class NotificationSender {
   constructor(
     private readonly log: NotificationLog,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
     webhook: WebhookChannel,
     slack: SlackChannel,
     email: EmailChannel,
@@ -52,7 +54,10 @@ export class NotificationSender {
       this.clock.now().getTime(),
       rule.throttle,
     );
-    if (id === null) return;
+    const count = (outcome: string): void => {
+      this.metrics.notifications.inc({ channel: channel.config.channel, outcome });
+    };
+    if (id === null) return count('throttled');
     try {
       await this.channels[channel.config.channel].send(channel.config, {
         rule: rule.name,
@@ -60,13 +65,16 @@ export class NotificationSender {
         deliveryId: delivery.deliveryId,
       });
     } catch (error) {
+      const status = error instanceof PermanentDeliveryError ? 'rejected' : 'failed';
+      count(status);
       await this.log.finish(id, this.clock.now().getTime(), {
-        status: error instanceof PermanentDeliveryError ? 'rejected' : 'failed',
+        status,
         error: describeFailure(error),
         remoteStatus: statusOf(error),
       });
       throw error;
     }
+    count('sent');
     await this.log.finish(id, this.clock.now().getTime(), { status: 'sent' });
   }
 }

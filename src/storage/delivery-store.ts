@@ -72,6 +72,14 @@ export abstract class DeliveryStore {
   abstract retryMany(filter: DeliveryFilter, now: number): Promise<number>;
   abstract findById(id: string): Promise<Delivery | null>;
   abstract forMessage(messageKey: string): Promise<Delivery[]>;
+  /**
+   * How many deliveries wait or failed, per status (`done` ones are left out:
+   * counting them would read the whole table), and when the oldest was created.
+   */
+  abstract backlog(): Promise<{
+    byStatus: Record<Exclude<DeliveryStatus, 'done'>, number>;
+    oldestUnfinishedAt: number | null;
+  }>;
   /** Newest first, by creation time. */
   abstract list(filter: DeliveryFilter, limit: number, cursor?: Cursor): Promise<Page<Delivery>>;
 }

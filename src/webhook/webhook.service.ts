@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DeliveryDispatcher } from '../delivery/delivery-dispatcher';
+import { Metrics } from '../metrics/metrics';
 import { MessageStore } from '../storage/message-store';
 import type { AnyDomainEvent, ReceivedMessage } from './events';
 
@@ -16,11 +17,13 @@ export class WebhookService implements BeforeApplicationShutdown {
     private readonly store: MessageStore,
     private readonly dispatcher: DeliveryDispatcher,
     private readonly events: EventEmitter2,
+    private readonly metrics: Metrics,
   ) {}
 
   async accept(message: ReceivedMessage, raw: string): Promise<AcceptOutcome> {
     const outbox = this.dispatcher.outboxFor(message);
     const outcome = await this.store.save(message, raw, outbox);
+    this.metrics.webhookOutcomes.inc({ outcome: outcome.status, code: '' });
     if (outcome.status === 'duplicate') {
       this.logger.log({ key: message.key }, 'duplicate delivery ignored');
       return { status: 'duplicate', key: message.key };
@@ -36,6 +39,7 @@ export class WebhookService implements BeforeApplicationShutdown {
   }
 
   private emit(event: AnyDomainEvent): void {
+    this.metrics.eventsEmitted.inc({ event: event.name });
     const done = this.events.emitAsync(event.name, event).catch((error: unknown) => {
       this.logger.error(`listener of ${event.name} failed: ${String(error)}`);
     });

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { Metrics } from '../../metrics/metrics';
 import type { Response } from 'express';
 import { AppException, FieldError } from '../errors/app.exception';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../errors/error-codes';
@@ -29,9 +30,15 @@ const CODE_BY_HTTP_STATUS: Partial<Record<number, ErrorCode>> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(private readonly metrics: Metrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { body, headers } = this.toBody(exception);
+    // Webhook codes are only ever answered on the webhook route.
+    if (body.code.startsWith('WEBHOOK.')) {
+      this.metrics.webhookOutcomes.inc({ outcome: 'rejected', code: body.code });
+    }
     if (response.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(body.statusCode).json(body);

@@ -8,6 +8,7 @@ import {
   AttemptRecord,
   Delivery,
   DeliveryFilter,
+  DeliveryStatus,
   DeliveryStore,
   NewDelivery,
 } from '../delivery-store';
@@ -148,6 +149,29 @@ export class SqlDeliveryStore extends DeliveryStore {
         .executeTakeFirst(),
     );
     return Number(result.numUpdatedRows);
+  }
+
+  async backlog(): Promise<{
+    byStatus: Record<Exclude<DeliveryStatus, 'done'>, number>;
+    oldestUnfinishedAt: number | null;
+  }> {
+    const waiting = ['pending', 'running', 'failed', 'dead'] as const;
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => ['status', eb.fn.countAll<number>().as('count')])
+      .where('status', 'in', waiting)
+      .groupBy('status')
+      .execute();
+    const oldest = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.min<number>('created_at').as('at'))
+      .where('status', 'in', ['pending', 'running', 'failed'])
+      .executeTakeFirstOrThrow();
+    const byStatus = { pending: 0, running: 0, failed: 0, dead: 0 };
+    for (const row of rows) {
+      if (row.status !== 'done') byStatus[row.status] = Number(row.count);
+    }
+    return { byStatus, oldestUnfinishedAt: oldest.at === null ? null : Number(oldest.at) };
   }
 
   async findById(id: string): Promise<Delivery | null> {
