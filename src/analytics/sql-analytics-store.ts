@@ -210,8 +210,8 @@ export class SqlAnalyticsStore extends AnalyticsStore {
         .where('bucket_start', '>=', span.from)
         .where('bucket_start', '<', span.to)
         .execute(),
-      this.distinctPer('analytics_hourly_conversations', 'conversation_key', bucketSql, span),
-      this.distinctPer('analytics_hourly_senders', 'sender', bucketSql, span),
+      this.distinctPer('conversation', bucket, offset, bucketSql, span),
+      this.distinctPer('sender', bucket, offset, bucketSql, span),
       this.db
         .selectFrom('analytics_hourly_delay')
         .select(['bucket_start', 'upper_ms', 'count'])
@@ -312,14 +312,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
     span: HourSpan,
     limit: number,
   ): Promise<{ distinct: number; top: { key: string; messages: number }[] }> {
-    const [hourly, daily, column] =
-      by === 'conversation'
-        ? ([
-            'analytics_hourly_conversations',
-            'analytics_daily_conversations',
-            'conversation_key',
-          ] as const)
-        : (['analytics_hourly_senders', 'analytics_daily_senders', 'sender'] as const);
+    const { hourly, daily, column } = KEYED_TABLES[by];
     const firstDay = Math.ceil(span.from / DAY_MS) * DAY_MS;
     const lastDay = Math.max(firstDay, Math.floor(span.to / DAY_MS) * DAY_MS);
     const rows = sql<{ key: string; messages: number }>`
@@ -327,37 +320,66 @@ export class SqlAnalyticsStore extends AnalyticsStore {
         where day_start >= ${firstDay} and day_start < ${lastDay}
       union all
       select ${sql.ref(column)} as key, messages from ${sql.table(hourly)}
-        where (bucket_start >= ${span.from} and bucket_start < ${Math.min(firstDay, span.to)})
-           or (bucket_start >= ${Math.max(lastDay, span.from)} and bucket_start < ${span.to})`;
-    const [distinct, top] = await Promise.all([
-      sql<{ count: number }>`select count(distinct key) as count from (${rows}) as k`.execute(
-        this.db,
-      ),
-      sql<{ key: string; messages: number }>`
-        select key, sum(messages) as messages from (${rows}) as k
-        group by key order by messages desc, key limit ${limit}`.execute(this.db),
-    ]);
+        where bucket_start >= ${span.from} and bucket_start < ${Math.min(firstDay, span.to)}
+      union all
+      select ${sql.ref(column)} as key, messages from ${sql.table(hourly)}
+        where bucket_start >= ${Math.max(lastDay, span.from)} and bucket_start < ${span.to}`;
+    // Two index ranges for the edge hours (an OR of them would scan the table), and one
+    // pass over the rows: the window count sees every group before LIMIT keeps the top.
+    const { rows: top } = await sql<{ key: string; messages: number; distinct: number }>`
+      select key, sum(messages) as messages, count(*) over () as ${sql.ref('distinct')}
+      from (${rows}) as k
+      group by key order by messages desc, key limit ${limit}`.execute(this.db);
     return {
-      distinct: Number(distinct.rows[0]?.count ?? 0),
-      top: top.rows.map((row) => ({ key: row.key, messages: Number(row.messages) })),
+      distinct: Number(top[0]?.distinct ?? 0),
+      top: top.map((row) => ({ key: row.key, messages: Number(row.messages) })),
     };
   }
 
-  /** Distinct keys per bucket of a time series, read from the hourly rows. */
+  /**
+   * Distinct keys per bucket of a time series. Rows are unique per (bucket,
+   * key), so hours and UTC days are plain counts on their own tables; days at
+   * another offset regroup the hours.
+   */
   private async distinctPer(
-    table: 'analytics_hourly_conversations' | 'analytics_hourly_senders',
-    column: 'conversation_key' | 'sender',
+    by: TopBy,
+    bucket: BucketSize,
+    offset: number,
     bucketSql: RawBuilder<number>,
     span: HourSpan,
   ): Promise<Map<number, number>> {
-    const { rows } = await sql<{ start: number; count: number }>`
-      select ${bucketSql} as start, count(distinct ${sql.ref(column)}) as count
-      from ${sql.table(table)}
-      where bucket_start >= ${span.from} and bucket_start < ${span.to}
-      group by 1`.execute(this.db);
+    const { hourly, daily, column } = KEYED_TABLES[by];
+    const query =
+      bucket === 'hour'
+        ? sql<{ start: number; count: number }>`
+            select bucket_start as start, count(*) as count from ${sql.table(hourly)}
+            where bucket_start >= ${span.from} and bucket_start < ${span.to} group by bucket_start`
+        : offset === 0
+          ? sql<{ start: number; count: number }>`
+              select day_start as start, count(*) as count from ${sql.table(daily)}
+              where day_start >= ${span.from} and day_start < ${span.to} group by day_start`
+          : sql<{ start: number; count: number }>`
+              select ${bucketSql} as start, count(distinct ${sql.ref(column)}) as count
+              from ${sql.table(hourly)}
+              where bucket_start >= ${span.from} and bucket_start < ${span.to} group by 1`;
+    const { rows } = await query.execute(this.db);
     return new Map(rows.map((row) => [Number(row.start), Number(row.count)]));
   }
 }
+
+/** Where the per-key counts of conversations and senders live. */
+const KEYED_TABLES = {
+  conversation: {
+    hourly: 'analytics_hourly_conversations',
+    daily: 'analytics_daily_conversations',
+    column: 'conversation_key',
+  },
+  sender: {
+    hourly: 'analytics_hourly_senders',
+    daily: 'analytics_daily_senders',
+    column: 'sender',
+  },
+} as const;
 
 interface HourSpan {
   /** First hour bucket, inclusive. */
