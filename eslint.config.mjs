@@ -54,6 +54,11 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
+    // The dashboard's browser script: plain ES2020 that the page runs, not Node.
+    files: ['src/dashboard/public/**/*.js'],
+    languageOptions: { ecmaVersion: 2020, sourceType: 'script', globals: globals.browser },
+  },
+  {
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',

@@ -9,6 +9,7 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { configNamespaces } from './config/all-config';
 import { validateEnvironment } from './config/environment';
 import { webhookConfig } from './config/webhook.config';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
@@ -47,6 +48,7 @@ export class AppModule {
         NotificationsModule,
         HealthModule,
         AdminModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

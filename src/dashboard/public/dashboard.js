@@ -1,0 +1,786 @@
+// kommhook dashboard: plain ES2020, no bundler, no inline script (the page is served with
+// `Content-Security-Policy: default-src 'self'`). Chart.js is loaded before this file.
+// Everything from the API reaches the page through textContent, never as HTML.
+(() => {
+  'use strict';
+
+  const TOKEN_KEY = 'kommhook.adminToken';
+  const REFRESH_MS = 10000;
+  const RANGES = {
+    hour: { label: 'Last 48 hours, by hour' },
+    day: { label: 'Last 30 days, by day' },
+  };
+
+  const state = {
+    bucket: 'hour',
+    timer: null,
+    loading: false,
+    again: false,
+    signedIn: false,
+    lastUpdated: null,
+    refreshes: 0,
+    deliveriesCall: 0,
+    charts: { messages: null, attachments: null },
+  };
+
+  const $ = (selector, root = document) => root.querySelector(selector);
+  const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+
+  // ---------------------------------------------------------------- API
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  const token = () => sessionStorage.getItem(TOKEN_KEY);
+
+  async function api(path, method = 'GET') {
+    let response;
+    try {
+      response = await fetch(path, {
+        method,
+        cache: 'no-store',
+        headers: { Accept: 'application/json', Authorization: `Bearer ${token() ?? ''}` },
+      });
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'The server cannot be reached.');
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch {
+      // not JSON: the status says enough
+    }
+    if (!response.ok) {
+      const code = body && typeof body.code === 'string' ? body.code : `HTTP ${response.status}`;
+      const message =
+        response.status === 404 && code === 'HTTP.NOT_FOUND'
+          ? 'This server does not offer it yet (404).'
+          : body && typeof body.message === 'string'
+            ? body.message
+            : `The server answered ${response.status}.`;
+      throw new ApiError(response.status, code, message);
+    }
+    return body;
+  }
+
+  const query = (params) => {
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+    }
+    const text = search.toString();
+    return text ? `?${text}` : '';
+  };
+
+  /** Resolves to {ok, value} or {ok: false, error}: one failing card never blanks the others. */
+  const settle = (promise) =>
+    promise.then(
+      (value) => ({ ok: true, value }),
+      (error) => ({ ok: false, error }),
+    );
+
+  const unauthorized = (results) =>
+    results.some(
+      (result) => !result.ok && result.error instanceof ApiError && result.error.status === 401,
+    );
+
+  /** The browser's UTC offset as `+02:00`, or undefined when it is not a whole number of hours. */
+  function tzOffset() {
+    const minutes = -new Date().getTimezoneOffset();
+    if (minutes % 60 !== 0) return undefined;
+    const hours = Math.abs(minutes / 60);
+    return `${minutes < 0 ? '-' : '+'}${String(hours).padStart(2, '0')}:00`;
+  }
+
+  // ---------------------------------------------------------------- formatting
+
+  const numberFormat = new Intl.NumberFormat(undefined);
+  const percentFormat = new Intl.NumberFormat(undefined, {
+    style: 'percent',
+    maximumFractionDigits: 1,
+    minimumFractionDigits: 1,
+  });
+  const timeFormat = new Intl.DateTimeFormat(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const hourFormat = new Intl.DateTimeFormat(undefined, {
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  const dayFormat = new Intl.DateTimeFormat(undefined, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  });
+  const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+
+  const formatNumber = (value) => numberFormat.format(value);
+
+  function formatBytes(bytes) {
+    if (bytes < 1000) return `${formatNumber(bytes)} B`;
+    const units = ['kB', 'MB', 'GB', 'TB'];
+    let value = bytes;
+    let unit = -1;
+    while (value >= 1000 && unit < units.length - 1) {
+      value /= 1000;
+      unit += 1;
+    }
+    return `${value.toFixed(value < 100 ? 1 : 0)} ${units[unit]}`;
+  }
+
+  function formatDelay(ms) {
+    if (ms === null || ms === undefined) return '–';
+    if (ms < 1000) return `${Math.round(ms)} ms`;
+    if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
+    if (ms < 3600000) return `${(ms / 60000).toFixed(1)} min`;
+    return `${(ms / 3600000).toFixed(1)} h`;
+  }
+
+  function formatWhen(iso) {
+    if (!iso) return '–';
+    const at = new Date(iso);
+    return Number.isNaN(at.getTime()) ? iso : dateTimeFormat.format(at);
+  }
+
+  const bucketLabel = (iso, bucket) =>
+    (bucket === 'day' ? dayFormat : hourFormat).format(new Date(iso));
+
+  const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
+  // ---------------------------------------------------------------- DOM helpers
+
+  function el(tag, options = {}, children = []) {
+    const node = document.createElement(tag);
+    if (options.className) node.className = options.className;
+    if (options.text !== undefined) node.textContent = options.text;
+    if (options.title) node.title = options.title;
+    if (options.data)
+      for (const [name, value] of Object.entries(options.data)) node.dataset[name] = String(value);
+    if (options.attrs)
+      for (const [name, value] of Object.entries(options.attrs)) node.setAttribute(name, value);
+    for (const child of children) node.append(child);
+    return node;
+  }
+
+  function showError(name, error) {
+    for (const node of $$(`[data-error="${name}"]`)) {
+      if (error) {
+        node.textContent = error instanceof ApiError ? error.message : String(error);
+        node.hidden = false;
+      } else {
+        node.textContent = '';
+        node.hidden = true;
+      }
+    }
+  }
+
+  function emptyRow(tbody, columns, text) {
+    tbody.replaceChildren(
+      el('tr', {}, [el('td', { className: 'empty', text, attrs: { colspan: String(columns) } })]),
+    );
+  }
+
+  function setStat(testId, value, text, hint = '') {
+    const card = $(`[data-testid="${testId}"]`);
+    if (!card) return;
+    const valueNode = $('.value', card);
+    valueNode.textContent = text;
+    if (value === null || value === undefined) delete card.dataset.value;
+    else card.dataset.value = String(value);
+    $('.hint', card).textContent = hint;
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  function renderSummary(summary) {
+    setStat('stat-messages', summary.messages, formatNumber(summary.messages));
+    setStat(
+      'stat-conversations-started',
+      summary.conversationsStarted,
+      formatNumber(summary.conversationsStarted),
+    );
+    setStat(
+      'stat-active-conversations',
+      summary.activeConversations,
+      formatNumber(summary.activeConversations),
+    );
+    setStat('stat-senders', summary.senders, formatNumber(summary.senders));
+    setStat(
+      'stat-offline-share',
+      summary.offlineShare,
+      percentFormat.format(summary.offlineShare),
+      `${formatNumber(summary.offlineMessages)} sent while nobody was online`,
+    );
+    setStat(
+      'stat-attachments',
+      summary.attachments,
+      formatNumber(summary.attachments),
+      formatBytes(summary.attachmentBytes),
+    );
+    const delay = summary.webhookDelayMs ?? { p50: null, p95: null };
+    const delayHint = 'sent → received';
+    setStat('stat-delay-p50', delay.p50, formatDelay(delay.p50), delayHint);
+    setStat('stat-delay-p95', delay.p95, formatDelay(delay.p95), delayHint);
+  }
+
+  function clearStats() {
+    for (const card of $$('.stat')) {
+      delete card.dataset.value;
+      $('.value', card).textContent = '–';
+      $('.hint', card).textContent = '';
+    }
+  }
+
+  function renderTimeseries(series) {
+    const figure = $('#messages-chart');
+    const points = Array.isArray(series.points) ? series.points : [];
+    const messages = points.map((point) => point.messages);
+    const started = points.map((point) => point.conversationsStarted);
+    const labels = points.map((point) => bucketLabel(point.start, series.bucket));
+    const total = messages.reduce((sum, value) => sum + value, 0);
+
+    figure.dataset.bucket = series.bucket;
+    figure.dataset.points = String(points.length);
+    figure.dataset.total = String(total);
+    figure.dataset.totalConversationsStarted = String(
+      started.reduce((sum, value) => sum + value, 0),
+    );
+    $('#messages-canvas').setAttribute(
+      'aria-label',
+      `${formatNumber(total)} messages in ${points.length} ${series.bucket === 'day' ? 'days' : 'hours'}`,
+    );
+
+    const rows = points
+      .filter((point) => point.messages > 0 || point.conversationsStarted > 0)
+      .map((point) =>
+        el(
+          'tr',
+          { data: { testid: 'messages-row', start: point.start, messages: point.messages } },
+          [
+            el('td', { text: bucketLabel(point.start, series.bucket), title: point.start }),
+            el('td', { className: 'num', text: formatNumber(point.messages) }),
+            el('td', { className: 'num', text: formatNumber(point.conversationsStarted) }),
+            el('td', { className: 'num', text: formatNumber(point.offlineMessages) }),
+            el('td', { className: 'num', text: formatNumber(point.attachments) }),
+          ],
+        ),
+      );
+    const tbody = $('#messages-rows');
+    if (rows.length === 0) emptyRow(tbody, 5, 'No messages in this range.');
+    else tbody.replaceChildren(...rows);
+
+    if (typeof window.Chart !== 'function') {
+      showError('timeseries', 'The chart library did not load; the numbers are below.');
+      return;
+    }
+    const chart = state.charts.messages;
+    if (chart) {
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = messages;
+      chart.data.datasets[1].data = started;
+      chart.update('none');
+      return;
+    }
+    state.charts.messages = new window.Chart($('#messages-canvas'), {
+      type: 'bar',
+      data: {
+        labels,
+        datasets: [
+          {
+            label: 'Messages',
+            data: messages,
+            backgroundColor: cssVar('--series-1'),
+            borderRadius: 3,
+            order: 2,
+          },
+          {
+            type: 'line',
+            label: 'Conversations started',
+            data: started,
+            borderColor: cssVar('--series-2'),
+            backgroundColor: cssVar('--series-2'),
+            pointRadius: 0,
+            pointHoverRadius: 4,
+            borderWidth: 2,
+            tension: 0.25,
+            order: 1,
+          },
+        ],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: {
+            ticks: { color: cssVar('--muted'), maxRotation: 0, autoSkipPadding: 12 },
+            grid: { display: false },
+          },
+          y: {
+            beginAtZero: true,
+            ticks: { precision: 0, color: cssVar('--muted') },
+            grid: { color: cssVar('--border') },
+          },
+        },
+        plugins: {
+          legend: {
+            position: 'bottom',
+            labels: {
+              color: cssVar('--text'),
+              boxWidth: 12,
+              sort: (a, b) => a.datasetIndex - b.datasetIndex,
+            },
+          },
+        },
+      },
+    });
+  }
+
+  function clearTimeseries() {
+    const figure = $('#messages-chart');
+    for (const name of ['bucket', 'points', 'total', 'totalConversationsStarted'])
+      delete figure.dataset[name];
+    $('#messages-rows').replaceChildren();
+  }
+
+  function renderAttachments(result) {
+    const items = Array.isArray(result.items) ? result.items : [];
+    const figure = $('#attachments-chart');
+    figure.dataset.total = String(
+      result.attachments ?? items.reduce((sum, item) => sum + item.attachments, 0),
+    );
+    figure.dataset.bytes = String(result.bytes ?? items.reduce((sum, item) => sum + item.bytes, 0));
+    figure.hidden = items.length === 0;
+
+    const tbody = $('#attachments-rows');
+    if (items.length === 0) emptyRow(tbody, 3, 'No attachments in this range.');
+    else
+      tbody.replaceChildren(
+        ...items.map((item) =>
+          el(
+            'tr',
+            {
+              data: {
+                testid: 'attachment-row',
+                contentType: item.contentType,
+                attachments: item.attachments,
+                bytes: item.bytes,
+              },
+            },
+            [
+              el('td', { className: 'key', text: item.contentType }),
+              el('td', { className: 'num', text: formatNumber(item.attachments) }),
+              el('td', { className: 'num', text: formatBytes(item.bytes) }),
+            ],
+          ),
+        ),
+      );
+
+    if (typeof window.Chart !== 'function') return;
+    const labels = items.map((item) => item.contentType);
+    const data = items.map((item) => item.attachments);
+    const colors = items.map((_, index) => cssVar(`--series-${(index % 6) + 1}`));
+    const chart = state.charts.attachments;
+    if (chart) {
+      chart.data.labels = labels;
+      chart.data.datasets[0].data = data;
+      chart.data.datasets[0].backgroundColor = colors;
+      chart.update('none');
+      return;
+    }
+    state.charts.attachments = new window.Chart($('#attachments-canvas'), {
+      type: 'doughnut',
+      data: {
+        labels,
+        datasets: [{ label: 'Attachments', data, backgroundColor: colors, borderWidth: 0 }],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        cutout: '55%',
+        plugins: {
+          legend: { position: 'right', labels: { color: cssVar('--text'), boxWidth: 12 } },
+        },
+      },
+    });
+  }
+
+  function renderTop(tbodyId, rowTestId, items, emptyText) {
+    const tbody = $(`#${tbodyId}`);
+    if (items.length === 0) {
+      emptyRow(tbody, 2, emptyText);
+      return;
+    }
+    const max = Math.max(...items.map((item) => item.messages), 1);
+    tbody.replaceChildren(
+      ...items.map((item) => {
+        const fill = el('span');
+        // CSSOM, not a style attribute: allowed under the page's CSP.
+        fill.style.width = `${Math.round((item.messages / max) * 100)}%`;
+        return el('tr', { data: { testid: rowTestId, key: item.key, messages: item.messages } }, [
+          el('td', { className: 'key' }, [
+            el('span', { text: item.key }),
+            el('span', { className: 'bar', attrs: { 'aria-hidden': 'true' } }, [fill]),
+          ]),
+          el('td', { className: 'num', text: formatNumber(item.messages) }),
+        ]);
+      }),
+    );
+  }
+
+  function renderDeliveries(kind, page) {
+    const items = Array.isArray(page.items) ? page.items : [];
+    const tbody = $(`#${kind}-rows`);
+    const more = page.nextCursor ? '+' : '';
+    $(`#${kind}-count`).textContent = `(${items.length}${more})`;
+    $(`#${kind}-count`).dataset.count = String(items.length);
+    if (kind === 'dead') $('#retry-all').hidden = items.length === 0;
+    if (items.length === 0) {
+      emptyRow(tbody, 6, kind === 'dead' ? 'No dead deliveries.' : 'Nothing is failing.');
+      return;
+    }
+    tbody.replaceChildren(
+      ...items.map((delivery) => {
+        const button = el('button', {
+          className: 'retry',
+          text: 'Retry',
+          attrs: {
+            type: 'button',
+            'data-testid': 'retry',
+            'aria-label': `Retry ${delivery.listener} for ${delivery.messageKey}`,
+          },
+        });
+        button.addEventListener('click', () => void retry(delivery, button));
+        const when = kind === 'dead' ? delivery.updatedAt : delivery.nextAttemptAt;
+        return el(
+          'tr',
+          {
+            data: {
+              testid: `${kind}-delivery-row`,
+              id: delivery.id,
+              listener: delivery.listener,
+              messageKey: delivery.messageKey,
+              status: delivery.status,
+            },
+          },
+          [
+            el('td', { className: 'wrap', text: delivery.listener, data: { label: 'Listener' } }),
+            el('td', { className: 'key', text: delivery.messageKey, data: { label: 'Message' } }),
+            el('td', {
+              className: 'num',
+              text: formatNumber(delivery.attempts),
+              data: { label: 'Attempts' },
+            }),
+            el('td', {
+              className: 'error-text',
+              text: delivery.lastError ?? '–',
+              data: { label: 'Last error' },
+            }),
+            el('td', {
+              text: formatWhen(when),
+              title: when ?? '',
+              data: { label: kind === 'dead' ? 'Gave up' : 'Next attempt' },
+            }),
+            el('td', { className: 'action' }, [button]),
+          ],
+        );
+      }),
+    );
+  }
+
+  function clearTables() {
+    for (const id of [
+      'attachments-rows',
+      'top-conversations-rows',
+      'top-senders-rows',
+      'dead-rows',
+      'failed-rows',
+    ]) {
+      $(`#${id}`).replaceChildren();
+    }
+    for (const id of ['dead-count', 'failed-count']) {
+      $(`#${id}`).textContent = '';
+      delete $(`#${id}`).dataset.count;
+    }
+    $('#deliveries-notice').textContent = '';
+    for (const node of $$('[data-error]')) showError(node.dataset.error, null);
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  async function retry(delivery, button) {
+    button.disabled = true;
+    button.textContent = 'Retrying…';
+    try {
+      await api(`/api/deliveries/${encodeURIComponent(delivery.id)}/retry`, 'POST');
+      button.closest('tr')?.remove();
+      $('#deliveries-notice').textContent =
+        `Retry scheduled: ${delivery.listener} for ${delivery.messageKey}.`;
+      showError('deliveries', null);
+      await refreshDeliveries();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        signOut('The admin token was refused. Enter it again.');
+        return;
+      }
+      button.disabled = false;
+      button.textContent = 'Retry';
+      showError('deliveries', error);
+    }
+  }
+
+  async function retryAllDead() {
+    if (!window.confirm('Make every dead delivery due now?')) return;
+    const button = $('#retry-all');
+    button.disabled = true;
+    try {
+      const result = await api('/api/deliveries/retry?status=dead', 'POST');
+      $('#deliveries-notice').textContent =
+        `Retry scheduled for ${formatNumber(result.count)} dead deliveries.`;
+      await refreshDeliveries();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401)
+        signOut('The admin token was refused. Enter it again.');
+      else showError('deliveries', error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  async function refreshDeliveries() {
+    // Only the latest call renders: an older answer may still list a delivery just retried.
+    if (!state.signedIn) return false;
+    state.deliveriesCall += 1;
+    const call = state.deliveriesCall;
+    const results = await Promise.all(
+      ['dead', 'failed'].map((status) =>
+        settle(api(`/api/deliveries${query({ status, limit: 50 })}`)),
+      ),
+    );
+    if (!state.signedIn) return false; // signed out meanwhile
+    if (unauthorized(results)) {
+      signOut('The admin token was refused. Enter it again.');
+      return false;
+    }
+    if (call !== state.deliveriesCall) return true;
+    const [dead, failed] = results;
+    const failure = results.find((result) => !result.ok);
+    showError('deliveries', failure ? failure.error : null);
+    if (dead.ok) renderDeliveries('dead', dead.value);
+    if (failed.ok) renderDeliveries('failed', failed.value);
+    return true;
+  }
+
+  /**
+   * The range every card covers, starting on a bucket boundary so that the
+   * chart's buckets and the totals count the same hours: the current hour and
+   * the 47 before it, or today and the 29 days before it (midnight at the
+   * offset sent as `tz`, else UTC). `until` is left open: up to now.
+   */
+  function rangeFor(bucket) {
+    const hour = 3600000;
+    const now = Date.now();
+    const tz = tzOffset();
+    if (bucket === 'hour') {
+      return { since: new Date(Math.floor(now / hour) * hour - 47 * hour).toISOString(), tz };
+    }
+    const day = 24 * hour;
+    const offset = tz === undefined ? 0 : -new Date().getTimezoneOffset() * 60000;
+    const midnight = Math.floor((now + offset) / day) * day - offset;
+    return { since: new Date(midnight - 29 * day).toISOString(), tz };
+  }
+
+  async function refresh() {
+    if (!state.signedIn) return;
+    if (state.loading) {
+      state.again = true;
+      return;
+    }
+    state.loading = true;
+    clearTimeout(state.timer);
+    document.body.dataset.state = 'loading';
+    $('#refresh').disabled = true;
+    try {
+      const bucket = state.bucket;
+      const { since, tz } = rangeFor(bucket);
+      const range = { since };
+      const [series, summary, conversations, senders, attachments] = await Promise.all([
+        settle(api(`/api/analytics/timeseries${query({ bucket, since, tz })}`)),
+        settle(api(`/api/analytics/summary${query(range)}`)),
+        settle(api(`/api/analytics/top${query({ by: 'conversation', limit: 10, ...range })}`)),
+        settle(api(`/api/analytics/top${query({ by: 'sender', limit: 10, ...range })}`)),
+        settle(api(`/api/analytics/attachments${query(range)}`)),
+      ]);
+      if (!state.signedIn || bucket !== state.bucket) return; // signed out or switched meanwhile
+      if (unauthorized([series, summary, conversations, senders, attachments])) {
+        signOut('The admin token was refused. Enter it again.');
+        return;
+      }
+
+      $('#range-label').textContent = `${RANGES[bucket].label} · since ${formatWhen(range.since)}`;
+
+      showError('timeseries', series.ok ? null : series.error);
+      if (series.ok) renderTimeseries(series.value);
+      else clearTimeseries();
+
+      showError('summary', summary.ok ? null : summary.error);
+      if (summary.ok) renderSummary(summary.value);
+      else clearStats();
+
+      showError('topConversations', conversations.ok ? null : conversations.error);
+      if (conversations.ok)
+        renderTop(
+          'top-conversations-rows',
+          'top-conversation-row',
+          conversations.value.items,
+          'No conversations.',
+        );
+      else $('#top-conversations-rows').replaceChildren();
+
+      showError('topSenders', senders.ok ? null : senders.error);
+      if (senders.ok)
+        renderTop('top-senders-rows', 'top-sender-row', senders.value.items, 'No senders.');
+      else $('#top-senders-rows').replaceChildren();
+
+      showError('attachments', attachments.ok ? null : attachments.error);
+      if (attachments.ok) renderAttachments(attachments.value);
+      else $('#attachments-rows').replaceChildren();
+
+      if (!(await refreshDeliveries())) return;
+
+      state.lastUpdated = new Date();
+      state.refreshes += 1;
+      const updated = $('#last-updated');
+      updated.textContent = `Updated ${timeFormat.format(state.lastUpdated)}`;
+      updated.dataset.updatedAt = state.lastUpdated.toISOString();
+      updated.classList.remove('stale');
+      document.body.dataset.refreshes = String(state.refreshes);
+    } catch (error) {
+      // A bug here must not stop the refresh loop; show it where it is seen.
+      const updated = $('#last-updated');
+      updated.textContent = `Refresh failed: ${error instanceof Error ? error.message : String(error)}`;
+      updated.classList.add('stale');
+    } finally {
+      state.loading = false;
+      $('#refresh').disabled = false;
+      if (state.signedIn) {
+        document.body.dataset.state = 'ready';
+        if (state.again) {
+          state.again = false;
+          void refresh();
+        } else {
+          schedule();
+        }
+      }
+    }
+  }
+
+  function schedule() {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(() => {
+      // A hidden tab does not poll; it catches up when it is shown again.
+      if (document.visibilityState === 'visible') void refresh();
+      else schedule();
+    }, REFRESH_MS);
+  }
+
+  function setBucket(bucket) {
+    if (!(bucket in RANGES) || bucket === state.bucket) return;
+    state.bucket = bucket;
+    for (const button of $$('[data-bucket]')) {
+      button.setAttribute('aria-pressed', String(button.dataset.bucket === bucket));
+    }
+    void refresh();
+  }
+
+  function showDashboard() {
+    state.signedIn = true;
+    $('#login').hidden = true;
+    $('#dashboard').hidden = false;
+    $('#toolbar').hidden = false;
+    void refresh();
+  }
+
+  function signOut(message = '') {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.signedIn = false;
+    state.again = false;
+    clearTimeout(state.timer);
+    for (const [name, chart] of Object.entries(state.charts)) {
+      if (chart) chart.destroy();
+      state.charts[name] = null;
+    }
+    clearStats();
+    clearTimeseries();
+    clearTables();
+    $('#range-label').textContent = '';
+    $('#last-updated').textContent = 'Not loaded yet';
+    $('#dashboard').hidden = true;
+    $('#toolbar').hidden = true;
+    $('#login').hidden = false;
+    $('#login-message').textContent = message;
+    document.body.dataset.state = 'signed-out';
+    const input = $('#token');
+    input.value = '';
+    input.focus();
+  }
+
+  /** Checks the token with one small authenticated request before showing anything. */
+  async function signIn(value) {
+    if (!value) return;
+    const button = $('[data-testid="token-submit"]');
+    button.disabled = true;
+    $('#login-message').textContent = '';
+    sessionStorage.setItem(TOKEN_KEY, value);
+    try {
+      await api(`/api/deliveries${query({ status: 'dead', limit: 1 })}`);
+      showDashboard();
+    } catch (error) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      $('#login-message').textContent =
+        error instanceof ApiError && error.status === 401
+          ? 'That token was refused. Check it and try again.'
+          : `The token could not be checked: ${error instanceof Error ? error.message : String(error)}`;
+      $('#token').select();
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------- wiring
+
+  function start() {
+    $('#login-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void signIn($('#token').value.trim());
+    });
+    $('#sign-out').addEventListener('click', () => signOut());
+    $('#refresh').addEventListener('click', () => void refresh());
+    $('#retry-all').addEventListener('click', () => void retryAllDead());
+    for (const button of $$('[data-bucket]')) {
+      button.addEventListener('click', () => setBucket(button.dataset.bucket));
+    }
+    document.addEventListener('visibilitychange', () => {
+      const stale = !state.lastUpdated || Date.now() - state.lastUpdated.getTime() >= REFRESH_MS;
+      if (document.visibilityState === 'visible' && state.signedIn && stale) void refresh();
+    });
+
+    if (token()) showDashboard();
+    else signOut();
+  }
+
+  start();
+})();
