@@ -1,0 +1,595 @@
+/**
+ * Deterministic Kommunicate webhook traffic: the same options (seed, start
+ * time, spread) always give the same payloads in the same order, so tests can
+ * assert exact analytics figures with `expectedTotals`.
+ *
+ * The mix: conversations are Kommunicate groups, each with one visitor, an
+ * assigned agent and sometimes the bot; about 20% of messages find their
+ * receiver offline, 8% carry a file, 3% are system messages and 5% of the
+ * requests are redeliveries of an earlier message (same payload, same key).
+ */
+
+export interface KommunicateFile {
+  name: string;
+  url: string;
+  contentType: string;
+  size: number;
+  thumbnailUrl?: string;
+}
+
+/** A message webhook body as Kommunicate posts it (plus the odd lenient type it is known to send). */
+export interface KommunicatePayload {
+  key: string;
+  from: string;
+  groupId: number | string;
+  clientGroupId: string;
+  groupName: string;
+  message: string;
+  timeStamp: number;
+  receiverConnected: boolean;
+  receiverLastSeenAtTime: number;
+  file?: KommunicateFile;
+  metadata?: Record<string, unknown>;
+}
+
+export type TrafficKind = 'text' | 'attachment' | 'system';
+
+export interface TrafficItem {
+  payload: KommunicatePayload;
+  /** A copy of an earlier item's payload: the service should answer `duplicate`. */
+  redelivery: boolean;
+  kind: TrafficKind;
+  /** When it is due, in ms after `startTime` (its position spread over `spreadMs`). */
+  sendOffsetMs: number;
+}
+
+export interface TrafficOptions {
+  /** Requests to produce, redeliveries included. */
+  messages: number;
+  /** Conversations to spread them over (at most one per distinct message). */
+  conversations: number;
+  seed?: number | string;
+  /** Epoch ms the first request is due at; `Date.now()` when left out. */
+  startTime?: number;
+  /** How long the whole run is meant to take: due times go from startTime to startTime + spreadMs. */
+  spreadMs?: number;
+}
+
+export const DEFAULT_SEED = 1;
+
+export const SHARES = {
+  offline: 0.2,
+  attachment: 0.08,
+  system: 0.03,
+  redelivery: 0.05,
+} as const;
+
+// ---------------------------------------------------------------- randomness
+
+/** mulberry32: a tiny, fast 32-bit PRNG; plenty for traffic shapes. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A numeric seed as itself, anything else through FNV-1a. */
+export function seedNumber(seed: number | string): number {
+  if (typeof seed === 'number') return seed >>> 0;
+  if (/^\d+$/.test(seed)) return Number(seed) >>> 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i += 1) {
+    hash ^= seed.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+class Random {
+  private readonly next: () => number;
+
+  constructor(seed: number | string) {
+    this.next = mulberry32(seedNumber(seed));
+  }
+
+  float(): number {
+    return this.next();
+  }
+
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  chance(probability: number): boolean {
+    return this.next() < probability;
+  }
+
+  pick<T>(values: readonly T[]): T {
+    return values[Math.floor(this.next() * values.length)];
+  }
+
+  weighted<T extends { weight: number }>(values: readonly T[]): T {
+    const total = values.reduce((sum, value) => sum + value.weight, 0);
+    let at = this.next() * total;
+    for (const value of values) {
+      at -= value.weight;
+      if (at < 0) return value;
+    }
+    return values[values.length - 1];
+  }
+
+  /** Log-uniform in [min, max]: most values small, a long tail of big ones. */
+  logUniform(min: number, max: number): number {
+    return Math.round(Math.exp(Math.log(min) + this.next() * (Math.log(max) - Math.log(min))));
+  }
+
+  hex(digits: number): string {
+    let text = '';
+    for (let i = 0; i < digits; i += 1) text += Math.floor(this.next() * 16).toString(16);
+    return text;
+  }
+
+  /** A version-4-shaped UUID. */
+  uuid(): string {
+    const variant = (8 + Math.floor(this.next() * 4)).toString(16);
+    return `${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${variant}${this.hex(3)}-${this.hex(12)}`;
+  }
+}
+
+// ---------------------------------------------------------------- the cast
+
+const AGENTS = [
+  { id: 'agent-1', name: 'Anna' },
+  { id: 'agent-2', name: 'Ravi' },
+  { id: 'agent-3', name: 'Sejal' },
+  { id: 'agent-4', name: 'Tom' },
+  { id: 'agent-5', name: 'Maria' },
+] as const;
+const BOT = { id: 'bot', name: 'Support Bot' } as const;
+
+// prettier-ignore
+const VISITOR_NAMES = [
+  'Alice', 'Bruno', 'Chen', 'Dana', 'Emeka', 'Fatima', 'Giulia', 'Hiro', 'Ines', 'Jonas',
+  'Kavya', 'Lars', 'Mei', 'Noah', 'Olga', 'Pedro', 'Quinn', 'Rosa', 'Sami', 'Tereza',
+];
+
+const LOCALES = [
+  { locale: 'en', timeZone: 'Europe/London' },
+  { locale: 'en', timeZone: 'America/New_York' },
+  { locale: 'de', timeZone: 'Europe/Berlin' },
+  { locale: 'fr', timeZone: 'Europe/Paris' },
+  { locale: 'hi', timeZone: 'Asia/Kolkata' },
+  { locale: 'pt', timeZone: 'America/Sao_Paulo' },
+] as const;
+
+const CATEGORIES = ['billing', 'sales', 'support', 'technical'] as const;
+const TOPICS = ['Order question', 'Billing', 'Refund request', 'Login problem', 'Pricing'];
+const PAGES = ['/pricing', '/checkout', '/account/orders', '/help', '/'];
+
+const VISITOR_TEXTS = [
+  'Hi, I need some help with my order #{n}',
+  'Where is my order #{n}? It was due yesterday.',
+  'Can I get a refund for order #{n}?',
+  'I want to cancel my subscription',
+  'The payment page keeps failing with my card',
+  'How do I change the e-mail address on my account?',
+  'Is there a discount for annual plans?',
+  'I cannot log in, the reset link has expired',
+  'Thanks, that worked!',
+  'ok',
+  'Hello?',
+  'Could you send me the invoice again?',
+  'What are your opening hours?',
+  'Do you ship to {city}?',
+  'It says "error 502" when I upload the file',
+];
+const AGENT_TEXTS = [
+  'Hi {name}, thanks for reaching out! Let me check that for you.',
+  'I can see order #{n} here, it left our warehouse this morning.',
+  'I have issued the refund, it should reach you in 3-5 business days.',
+  'Could you send me a screenshot of the error?',
+  'Your subscription is cancelled; you keep access until the end of the period.',
+  'Is there anything else I can help you with?',
+  'I have reset it on our side, please try again now.',
+  'Sorry for the wait, we are a bit busy today.',
+];
+const BOT_TEXTS = [
+  "Hi {name}! I'm the support assistant. What can I help you with?",
+  'You can track your order at https://shop.example.com/orders',
+  'Let me connect you with one of our agents.',
+  'Our team usually replies within a few minutes.',
+  'Did that answer your question?',
+];
+const CITIES = ['Berlin', 'Lisbon', 'Toronto', 'Pune', 'Osaka'];
+
+interface FileType {
+  contentType: string;
+  extension: string;
+  weight: number;
+  minBytes: number;
+  maxBytes: number;
+  names: readonly string[];
+  thumbnail: boolean;
+}
+
+// One line per type reads best as a table.
+// prettier-ignore
+const FILE_TYPES: readonly FileType[] = [
+  { contentType: 'image/png', extension: 'png', weight: 26, minBytes: 15_000, maxBytes: 2_500_000, names: ['screenshot', 'Screenshot 2024-11-03 at 10.42.17', 'error'], thumbnail: true },
+  { contentType: 'image/jpeg', extension: 'jpg', weight: 28, minBytes: 40_000, maxBytes: 4_000_000, names: ['IMG_4411', 'photo', 'damaged-parcel'], thumbnail: true },
+  { contentType: 'application/pdf', extension: 'pdf', weight: 20, minBytes: 30_000, maxBytes: 8_000_000, names: ['invoice', 'receipt', 'contract signed'], thumbnail: false },
+  { contentType: 'video/mp4', extension: 'mp4', weight: 5, minBytes: 500_000, maxBytes: 40_000_000, names: ['screen-recording', 'unboxing'], thumbnail: false },
+  { contentType: 'text/plain', extension: 'txt', weight: 8, minBytes: 120, maxBytes: 60_000, names: ['error-log', 'notes'], thumbnail: false },
+  { contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', extension: 'docx', weight: 5, minBytes: 12_000, maxBytes: 900_000, names: ['complaint', 'requirements'], thumbnail: false },
+  { contentType: 'image/gif', extension: 'gif', weight: 4, minBytes: 8_000, maxBytes: 3_000_000, names: ['animation'], thumbnail: true },
+  { contentType: 'audio/mpeg', extension: 'mp3', weight: 4, minBytes: 50_000, maxBytes: 5_000_000, names: ['voice-message'], thumbnail: false },
+];
+
+const ATTACHMENT_HOST = 'https://attachments.example.com/kommunicate';
+
+interface Conversation {
+  groupId: number;
+  clientGroupId: string;
+  groupName: string;
+  visitor: { id: string; name: string };
+  agent: (typeof AGENTS)[number];
+  withBot: boolean;
+  locale: (typeof LOCALES)[number];
+  category: string | undefined;
+  page: string;
+  /** Messages generated so far. */
+  sent: number;
+}
+
+function newConversation(random: Random, index: number, usedGroupIds: Set<number>): Conversation {
+  let groupId = random.int(10_000_000, 99_999_999);
+  while (usedGroupIds.has(groupId)) groupId = random.int(10_000_000, 99_999_999);
+  usedGroupIds.add(groupId);
+  const visitorName = `${random.pick(VISITOR_NAMES)}`;
+  return {
+    groupId,
+    // Most integrations leave clientGroupId as the group id; some set their own.
+    clientGroupId: random.chance(0.75) ? String(groupId) : `conv-${random.hex(10)}`,
+    groupName: random.chance(0.7)
+      ? 'Conversation'
+      : random.chance(0.5)
+        ? visitorName
+        : random.pick(TOPICS),
+    visitor: { id: `visitor-${index + 1}`, name: visitorName },
+    agent: random.pick(AGENTS),
+    withBot: random.chance(0.4),
+    locale: random.pick(LOCALES),
+    category: random.chance(0.3) ? random.pick(CATEGORIES) : undefined,
+    page: random.pick(PAGES),
+    sent: 0,
+  };
+}
+
+function fill(template: string, random: Random, conversation: Conversation): string {
+  return template
+    .replace('{n}', String(random.int(1000, 9999)))
+    .replace('{name}', conversation.visitor.name)
+    .replace('{city}', random.pick(CITIES));
+}
+
+// ---------------------------------------------------------------- the plan
+
+/** Per-conversation message counts: at least one each, the rest skewed (a few long chats, many short). */
+function messageCounts(random: Random, conversations: number, messages: number): number[] {
+  const counts = new Array<number>(conversations).fill(1);
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let c = 0; c < conversations; c += 1) {
+    total += Math.pow(-Math.log(1 - random.float()), 1.3) + 0.05;
+    cumulative.push(total);
+  }
+  for (let extra = messages - conversations; extra > 0; extra -= 1) {
+    const at = random.float() * total;
+    let low = 0;
+    let high = conversations - 1;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (cumulative[middle] > at) high = middle;
+      else low = middle + 1;
+    }
+    counts[low] += 1;
+  }
+  return counts;
+}
+
+/** The conversation of each distinct message, in order: conversations start staggered and interleave. */
+function timeline(random: Random, counts: readonly number[]): number[] {
+  const slots: { at: number; conversation: number }[] = [];
+  counts.forEach((count, conversation) => {
+    const start = conversation === 0 ? 0 : random.float() * 0.85;
+    const length = 0.05 + random.float() * (0.95 - start);
+    slots.push({ at: start, conversation });
+    for (let i = 1; i < count; i += 1) {
+      slots.push({ at: start + length * (0.001 + random.float() * 0.999), conversation });
+    }
+  });
+  slots.sort((a, b) => a.at - b.at || a.conversation - b.conversation);
+  return slots.map((slot) => slot.conversation);
+}
+
+/** Webhook delay: mostly 50 ms–2 s, a tail up to 30 s. */
+function webhookDelay(random: Random): number {
+  return random.chance(0.9) ? random.logUniform(50, 2_000) : random.logUniform(2_000, 30_000);
+}
+
+function chatContext(random: Random, conversation: Conversation): unknown {
+  const context = {
+    kmUserLocale: conversation.locale.locale,
+    kmUserTimezone: conversation.locale.timeZone,
+    currentPageUrl: `https://shop.example.com${conversation.page}`,
+    ...(conversation.withBot ? { botId: BOT.id } : {}),
+  };
+  // Kommunicate documents a JSON string; some SDKs send the object itself.
+  return random.chance(0.05) ? context : JSON.stringify(context);
+}
+
+function buildPayload(
+  random: Random,
+  conversation: Conversation,
+  timeStamp: number,
+): { payload: KommunicatePayload; kind: TrafficKind } {
+  const first = conversation.sent === 0;
+  conversation.sent += 1;
+  let kind: TrafficKind = random.chance(SHARES.system)
+    ? 'system'
+    : random.chance(SHARES.attachment)
+      ? 'attachment'
+      : 'text';
+
+  let from: string;
+  let text: string;
+  let metadata: Record<string, unknown> | undefined;
+  let file: KommunicateFile | undefined;
+
+  if (kind === 'system') {
+    if (first) {
+      from = conversation.visitor.id;
+      text = `${conversation.visitor.name} created group ${conversation.groupName}`;
+      metadata = { category: 'HIDDEN' };
+    } else if (random.chance(0.6)) {
+      from = BOT.id;
+      text = `Conversation assigned to ${conversation.agent.name}`;
+      metadata = { category: 'HIDDEN', KM_ASSIGN_TO: conversation.agent.id };
+    } else {
+      from = conversation.agent.id;
+      text = `${conversation.agent.name} resolved the conversation`;
+      metadata = { category: 'HIDDEN', KM_STATUS: 'RESOLVED' };
+    }
+  } else {
+    // The visitor opens every conversation; then visitor, agent and bot take turns.
+    const role = first
+      ? 'visitor'
+      : random.weighted([
+          { role: 'visitor', weight: 50 },
+          { role: 'agent', weight: 35 },
+          { role: 'bot', weight: conversation.withBot ? 15 : 0 },
+        ]).role;
+    if (role === 'visitor') {
+      from = conversation.visitor.id;
+      text = fill(random.pick(VISITOR_TEXTS), random, conversation);
+      if (random.chance(0.9)) {
+        metadata = { KM_CHAT_CONTEXT: chatContext(random, conversation) };
+        if (conversation.category) metadata.category = conversation.category;
+      }
+    } else if (role === 'agent') {
+      // Now and then a colleague steps in.
+      const agent = random.chance(0.1) ? random.pick(AGENTS) : conversation.agent;
+      from = agent.id;
+      text = fill(random.pick(AGENT_TEXTS), random, conversation);
+      if (random.chance(0.3)) metadata = { skipBot: 'true' };
+    } else {
+      from = BOT.id;
+      text = fill(random.pick(BOT_TEXTS), random, conversation);
+      if (text.startsWith('Let me connect')) metadata = { KM_ASSIGN_TO: conversation.agent.id };
+    }
+    if (kind === 'attachment' && from === BOT.id) kind = 'text';
+    if (kind === 'attachment') {
+      file = attachment(random);
+      // Most files come without a caption.
+      if (random.chance(0.6)) text = '';
+    }
+  }
+
+  const offline = random.chance(SHARES.offline);
+  const payload: KommunicatePayload = {
+    key: `5-${random.uuid()}-${timeStamp}`,
+    from,
+    // Kommunicate has been seen sending the numeric id as a string.
+    groupId: random.chance(0.02) ? String(conversation.groupId) : conversation.groupId,
+    clientGroupId: conversation.clientGroupId,
+    groupName: conversation.groupName,
+    message: text,
+    timeStamp,
+    receiverConnected: !offline,
+    receiverLastSeenAtTime: offline
+      ? timeStamp - random.logUniform(30_000, 3 * 86_400_000)
+      : timeStamp - random.int(0, 5_000),
+  };
+  if (file) payload.file = file;
+  if (metadata) payload.metadata = metadata;
+  return { payload, kind };
+}
+
+function attachment(random: Random): KommunicateFile {
+  const type = random.weighted(FILE_TYPES);
+  const id = random.uuid();
+  const name = `${random.pick(type.names)}.${type.extension}`;
+  const base = `${ATTACHMENT_HOST}/${id}`;
+  const file: KommunicateFile = {
+    name,
+    url: `${base}/${encodeURIComponent(name)}`,
+    contentType: type.contentType,
+    size: random.logUniform(type.minBytes, type.maxBytes),
+  };
+  if (type.thumbnail) file.thumbnailUrl = `${base}/thumbnail.jpg`;
+  return file;
+}
+
+/**
+ * The requests of one run, in sending order. `messages` requests in all, of
+ * which about 5% redeliver an earlier payload a little later.
+ */
+export function generateTraffic(options: TrafficOptions): TrafficItem[] {
+  const total = Math.floor(options.messages);
+  if (!Number.isFinite(total) || total < 0) throw new RangeError('messages must be >= 0');
+  if (total === 0) return [];
+  const random = new Random(options.seed ?? DEFAULT_SEED);
+  const startTime = options.startTime ?? Date.now();
+  const spreadMs = Math.max(0, options.spreadMs ?? 0);
+
+  const redeliveries = total >= 2 ? Math.round(total * SHARES.redelivery) : 0;
+  const distinct = total - redeliveries;
+  const conversationCount = Math.max(1, Math.min(Math.floor(options.conversations), distinct));
+
+  const usedGroupIds = new Set<number>();
+  const conversations = Array.from({ length: conversationCount }, (_, index) =>
+    newConversation(random, index, usedGroupIds),
+  );
+  const order = timeline(random, messageCounts(random, conversationCount, distinct));
+
+  // Which messages are redelivered, and how many requests later.
+  const indices = Array.from({ length: distinct }, (_, i) => i);
+  for (let i = 0; i < redeliveries; i += 1) {
+    const j = i + Math.floor(random.float() * (distinct - i));
+    [indices[i], indices[j]] = [indices[j], indices[i]];
+  }
+  const slots: { at: number; original: number; redelivery: boolean }[] = indices.map((i) => ({
+    at: i,
+    original: i,
+    redelivery: false,
+  }));
+  for (const original of indices.slice(0, redeliveries)) {
+    const gap = random.int(10, 10 + Math.ceil(distinct * 0.15));
+    slots.push({ at: original + gap + 0.5, original, redelivery: true });
+  }
+  slots.sort((a, b) => a.at - b.at || a.original - b.original);
+  const position = new Array<number>(distinct);
+  slots.forEach((slot, index) => {
+    if (!slot.redelivery) position[slot.original] = index;
+  });
+  const offsetOf = (index: number): number => Math.round((spreadMs * index) / total);
+
+  const built = order.map((conversation, i) => {
+    const offset = offsetOf(position[i]);
+    return buildPayload(
+      random,
+      conversations[conversation],
+      startTime + offset - webhookDelay(random),
+    );
+  });
+
+  return slots.map((slot, index) => ({
+    payload: slot.redelivery
+      ? structuredClone(built[slot.original].payload)
+      : built[slot.original].payload,
+    redelivery: slot.redelivery,
+    kind: built[slot.original].kind,
+    sendOffsetMs: offsetOf(index),
+  }));
+}
+
+// ---------------------------------------------------------------- what analytics should say
+
+export interface ExpectedTotals {
+  /** Requests, redeliveries included. */
+  requests: number;
+  /** Distinct keys: what the store keeps and analytics counts. */
+  messages: number;
+  redeliveries: number;
+  systemMessages: number;
+  attachments: number;
+  attachmentBytes: number;
+  offlineMessages: number;
+  /** Distinct conversations (`group:<groupId>` as the service keys them). */
+  activeConversations: number;
+  /** On an empty store every conversation is started by this traffic. */
+  conversationsStarted: number;
+  senders: number;
+  /** Ordered as the summary orders them: most attachments first, then by type. */
+  attachmentsByContentType: { contentType: string; attachments: number; bytes: number }[];
+  topConversations: { conversationKey: string; messages: number }[];
+  topSenders: { sender: string; messages: number }[];
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function integer(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^-?\d{1,16}$/.test(value.trim())) return Number(value.trim());
+  return undefined;
+}
+
+/** The conversation key the service derives (group id, else client group id). */
+export function conversationKeyOf(payload: KommunicatePayload): string {
+  const groupId = integer(payload.groupId);
+  return groupId !== undefined ? `group:${groupId}` : `client-group:${payload.clientGroupId}`;
+}
+
+/** Most messages first, then by name (as SQL orders text). */
+function top(counts: Map<string, number>, limit: number): [string, number][] {
+  return [...counts].sort(([a, x], [b, y]) => y - x || compareText(a, b)).slice(0, limit);
+}
+
+/**
+ * What `GET /api/analytics/summary` should show once the service has taken
+ * these requests on an empty store: each key counted once, whatever its copies.
+ */
+export function expectedTotals(items: readonly TrafficItem[], topLimit = 10): ExpectedTotals {
+  const seen = new Set<string>();
+  const conversations = new Map<string, number>();
+  const senders = new Map<string, number>();
+  const byType = new Map<string, { attachments: number; bytes: number }>();
+  const totals = {
+    systemMessages: 0,
+    attachments: 0,
+    attachmentBytes: 0,
+    offlineMessages: 0,
+  };
+  for (const { payload, kind } of items) {
+    if (seen.has(payload.key)) continue;
+    seen.add(payload.key);
+    if (kind === 'system') totals.systemMessages += 1;
+    const receiverConnected = payload.receiverConnected as unknown;
+    if (receiverConnected === false || receiverConnected === 'false') totals.offlineMessages += 1;
+    if (payload.file) {
+      const bytes = payload.file.size ?? 0;
+      totals.attachments += 1;
+      totals.attachmentBytes += bytes;
+      const type = byType.get(payload.file.contentType) ?? { attachments: 0, bytes: 0 };
+      type.attachments += 1;
+      type.bytes += bytes;
+      byType.set(payload.file.contentType, type);
+    }
+    const conversation = conversationKeyOf(payload);
+    conversations.set(conversation, (conversations.get(conversation) ?? 0) + 1);
+    senders.set(payload.from, (senders.get(payload.from) ?? 0) + 1);
+  }
+  return {
+    requests: items.length,
+    messages: seen.size,
+    redeliveries: items.length - seen.size,
+    ...totals,
+    activeConversations: conversations.size,
+    conversationsStarted: conversations.size,
+    senders: senders.size,
+    attachmentsByContentType: [...byType]
+      .map(([contentType, type]) => ({ contentType, ...type }))
+      .sort((a, b) => b.attachments - a.attachments || compareText(a.contentType, b.contentType)),
+    topConversations: top(conversations, topLimit).map(([conversationKey, messages]) => ({
+      conversationKey,
+      messages,
+    })),
+    topSenders: top(senders, topLimit).map(([sender, messages]) => ({ sender, messages })),
+  };
+}
