@@ -322,7 +322,7 @@ export function formatSummary(summary: SimulationSummary): string {
   }
   if (summary.rejected.some((entry) => entry.status === 429)) {
     notes.push(
-      'The service limits webhook requests per client per minute (RATE_LIMIT_PER_MINUTE, default 1200): ' +
+      'The service limits webhook requests per client per minute (RATE_LIMIT_PER_MINUTE, default 6000): ' +
         'lower --rate, or start it with RATE_LIMIT_PER_MINUTE=0 for load tests.',
     );
   }

@@ -16,6 +16,7 @@ export const webhookConfig = registerAs('webhook', () => {
   return {
     path: env.WEBHOOK_PATH ?? '/message/forward',
     bodyLimitBytes: parseByteSize(env.BODY_LIMIT ?? '1mb'),
-    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 1200,
+    // Kommunicate posts every message of an account from few addresses: room for 100 a second.
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE ?? 6000,
   };
 });
