@@ -26,6 +26,7 @@ export function startupBanner(
     '',
     `Admin API (Authorization: Bearer <token>): ${url}/api`,
     `  Admin token:           ${adminToken}`,
+    `Dashboard: ${url}/dashboard   API docs: ${url}/docs`,
   ];
   if (security.webhookTokensGenerated || security.adminTokenGenerated) {
     lines.push(
