@@ -54,6 +54,12 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
+    // Jest's configuration files are CommonJS, loaded by jest itself.
+    files: ['jest*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The dashboard's browser script: plain ES2020 that the page runs, not Node.
     files: ['src/dashboard/public/**/*.js'],
     languageOptions: { ecmaVersion: 2020, sourceType: 'script', globals: globals.browser },

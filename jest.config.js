@@ -1,9 +1,5 @@
 // Unit specs sit beside their source; e2e suites boot the app and live in test/.
-const transform = {
-  '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-};
-
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = require('./jest.common');
 
 /** @type {import('jest').Config} */
 module.exports = {
