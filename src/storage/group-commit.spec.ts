@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { sql } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,11 @@ describe('GroupCommit on a real SQLite file', () => {
   let db: Database;
   let transactions: number;
   let commit: GroupCommit;
+
+  // Migrations log each step; a unit run needs none of it.
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kommhook-group-commit-'));
