@@ -23,7 +23,7 @@ export class DeliveryService {
    */
   async replay(messageKey: string, listener?: string): Promise<NewDelivery[] | null> {
     if (listener !== undefined && !this.registry.get(listener)) {
-      throw invalidQuery('listener', `listener must be one of ${this.listenerNames().join(', ')}`);
+      throw invalidQuery('listener', `listener must be one of ${this.registry.names().join(', ')}`);
     }
     const stored = await this.messages.findByKey(messageKey);
     if (!stored) return null;
@@ -44,11 +44,5 @@ export class DeliveryService {
     const count = await this.deliveries.retryMany(filter, Date.now());
     if (count > 0) this.poller.kick();
     return count;
-  }
-
-  listenerNames(): string[] {
-    return this.registry
-      .events()
-      .flatMap((event) => this.registry.listenersOf(event).map((l) => l.name));
   }
 }

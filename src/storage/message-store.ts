@@ -50,5 +50,4 @@ export abstract class MessageStore {
     limit: number,
     cursor?: Cursor,
   ): Promise<Page<StoredMessage>>;
-  abstract count(): Promise<number>;
 }

@@ -100,14 +100,6 @@ export class SqliteMessageStore extends MessageStore {
     return toPage(rows, limit, toStored, (row) => ({ at: Number(row.received_at), id: row.id }));
   }
 
-  async count(): Promise<number> {
-    const { count } = await this.db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .executeTakeFirstOrThrow();
-    return Number(count);
-  }
-
   private withConversation() {
     return this.db
       .selectFrom('messages')
