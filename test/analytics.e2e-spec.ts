@@ -1,4 +1,5 @@
 import request from 'supertest';
+import type { AnalyticsSummary, AnalyticsTotals } from '../src/analytics/analytics-store';
 import {
   createTestApp,
   eventually,
@@ -8,37 +9,11 @@ import {
   TestApp,
 } from './support/test-app';
 
-interface Summary {
-  since: string | null;
-  until: string | null;
-  messages: number;
-  attachments: number;
-  attachmentBytes: number;
-  offlineMessages: number;
-  offlineShare: number;
-  conversationsStarted: number;
-  activeConversations: number;
-  senders: number;
-  attachmentsByContentType: { contentType: string; attachments: number; bytes: number }[];
-  topConversations: { conversationKey: string; messages: number }[];
-  topSenders: { sender: string; messages: number }[];
-  webhookDelayMs: { p50: number | null; p95: number | null };
-}
+// The answers' shapes as the store declares them; times arrive as ISO text over HTTP.
+type Summary = AnalyticsSummary & { since: string | null; until: string | null };
+type Point = AnalyticsTotals & { start: string };
 
-interface Point {
-  start: string;
-  messages: number;
-  conversationsStarted: number;
-  activeConversations: number;
-  senders: number;
-  attachments: number;
-  attachmentBytes: number;
-  offlineMessages: number;
-  offlineShare: number;
-  webhookDelayMs: { p50: number | null; p95: number | null };
-}
-
-const EMPTY = {
+const EMPTY: AnalyticsTotals = {
   messages: 0,
   conversationsStarted: 0,
   activeConversations: 0,
