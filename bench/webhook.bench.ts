@@ -1,0 +1,313 @@
+/*
+ * npm run bench:webhook — kommhook's webhook path side by side with what a
+ * hand-written receiver does, in one run, on one machine.
+ *
+ *   bare     node:http, parse JSON, check the Basic header (the platform's limit)
+ *   express  Express 5 + better-sqlite3 (WAL, synchronous=NORMAL), one insert per request
+ *   kommhook the built server as `npm start` runs it: analytics on, plus one
+ *            notification rule (NOTIFY_WEBHOOK_URL) posting to a local sink
+ *
+ * Servers run on core 0, the load (autocannon, 50 connections, a fresh key per
+ * request) on core 1. Three rounds; each ratio is taken within a round and the
+ * median of the rounds is reported. Then, for kommhook alone: the delivery
+ * backlog's drain after a 30-second full-speed load, req/s at 1, 10, 50 and 200
+ * connections, and req/s with 1,000,000 messages already stored.
+ *
+ * Writes docs/benchmarks.md; exits 1 when a target is missed.
+ * BENCH_SECONDS (default 10) sets each measured run's length; BENCH_STORED=0
+ * skips the 1,000,000-message run.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadResult } from './support/load';
+import { describeMachine, replaceSection } from './support/report';
+import {
+  freePort,
+  hasTaskset,
+  median,
+  pinSelf,
+  ROOT,
+  runLoad,
+  RunningServer,
+  ServerSpec,
+  startServer,
+} from './support/processes';
+import { seedStoredMessages } from './support/seed-store';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 3;
+const ROUNDS = 3;
+const CONNECTIONS = 50;
+const TOKEN = 'bench-webhook-token-0123456789';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const TARGETS = { rpsRatio: 1.0, p99Ratio: 2.0, drainSeconds: 5, rssMb: 250 };
+
+type ServerName = 'bare' | 'express' | 'kommhook';
+
+interface Measured extends LoadResult {
+  readonly peakRssMb: number;
+}
+
+class Sink {
+  requests = 0;
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<Sink> {
+    let sink: Sink | undefined = undefined;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        sink!.requests += 1;
+        res.writeHead(200).end('ok');
+      });
+    });
+    sink = new Sink(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return sink;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+function spec(name: ServerName, dir: string, sink: Sink): ServerSpec {
+  const env = { WEBHOOK_TOKEN: TOKEN };
+  switch (name) {
+    case 'bare':
+      return { name, args: [join(ROOT, 'bench/peers/bare-http.js')], env, cwd: dir, ready: /listening/ };
+    case 'express':
+      return {
+        name,
+        args: [join(ROOT, 'bench/peers/express-sqlite.js')],
+        env: { ...env, DB_FILE: join(dir, 'peer.sqlite'), NODE_PATH: join(ROOT, 'node_modules') },
+        cwd: dir,
+        ready: /listening/,
+      };
+    case 'kommhook':
+      return {
+        name,
+        args: [join(ROOT, 'dist/main.js')],
+        env: {
+          DATA_DIR: join(dir, 'data'),
+          WEBHOOK_TOKENS: TOKEN,
+          ADMIN_TOKEN,
+          HOST: '127.0.0.1',
+          RATE_LIMIT_PER_MINUTE: '0',
+          NOTIFY_WEBHOOK_URL: sink.url,
+          NODE_PATH: join(ROOT, 'node_modules'),
+        },
+        cwd: dir,
+        ready: /kommhook is listening/,
+      };
+  }
+}
+
+const storeFile = (dir: string): string => join(dir, 'data', 'kommhook.sqlite');
+
+/** Deliveries not yet `done`, read from the store's file as another process would. */
+function unfinished(file: string): number {
+  const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare("select count(*) as n from deliveries where status <> 'done'").get() as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
+
+async function drainSeconds(file: string, limitSeconds = 120): Promise<number> {
+  const started = Date.now();
+  while (unfinished(file) > 0) {
+    if (Date.now() - started > limitSeconds * 1000) return Infinity;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return (Date.now() - started) / 1000;
+}
+
+async function withServer<T>(
+  name: ServerName,
+  sink: Sink,
+  run: (server: RunningServer, dir: string) => Promise<T>,
+  prepare?: (dir: string) => Promise<void>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), `kommhook-bench-${name}-`));
+  try {
+    await prepare?.(dir);
+    const server = await startServer(spec(name, dir, sink), await freePort());
+    try {
+      return await run(server, dir);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let runs = 0;
+async function load(server: RunningServer, connections: number, seconds: number): Promise<LoadResult> {
+  runs += 1;
+  const result = await runLoad({
+    url: `http://127.0.0.1:${server.port}/message/forward`,
+    token: TOKEN,
+    connections,
+    duration: seconds,
+    prefix: `bench-${process.pid}-${runs}`,
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(
+      `${server.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts\n${server.output().slice(-2000)}`,
+    );
+  }
+  return result;
+}
+
+async function measure(name: ServerName, sink: Sink): Promise<Measured> {
+  return withServer(name, sink, async (server, dir) => {
+    await load(server, CONNECTIONS, WARMUP_SECONDS);
+    const result = await load(server, CONNECTIONS, SECONDS);
+    const peakRssMb = server.peakRssMb();
+    if (name === 'kommhook') await drainSeconds(storeFile(dir));
+    return { ...result, peakRssMb };
+  });
+}
+
+const fmt = (n: number, digits = 0): string =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '∞';
+
+async function main(): Promise<void> {
+  pinSelf();
+  const sink = await Sink.start();
+  const lines: string[] = [];
+  const log = (line = ''): void => {
+    lines.push(line);
+    console.log(line);
+  };
+  const failures: string[] = [];
+
+  try {
+    // 1. Side by side, three rounds.
+    const rounds: Record<ServerName, Measured>[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const result = {} as Record<ServerName, Measured>;
+      for (const name of ['bare', 'express', 'kommhook'] as const) {
+        result[name] = await measure(name, sink);
+        console.error(`round ${round} ${name}: ${fmt(result[name].rps)} req/s, p99 ${result[name].p99} ms`);
+      }
+      rounds.push(result);
+    }
+    const rpsRatio = median(rounds.map((r) => r.kommhook.rps / r.express.rps));
+    const p99Ratio = median(rounds.map((r) => r.kommhook.p99 / Math.max(r.express.p99, 1)));
+    const bareRatio = median(rounds.map((r) => r.kommhook.rps / r.bare.rps));
+    const row = (name: ServerName, label: string): string => {
+      const of = (pick: (m: Measured) => number) => median(rounds.map((r) => pick(r[name])));
+      return `| ${label} | ${fmt(of((m) => m.rps))} | ${fmt(of((m) => m.p50))} | ${fmt(of((m) => m.p99))} | ${fmt(of((m) => m.peakRssMb))} |`;
+    };
+    log(`### Side by side (${CONNECTIONS} connections, ${SECONDS} s per run, median of ${ROUNDS} rounds)`);
+    log();
+    log('| server, same run | req/s | p50 ms | p99 ms | peak RSS MB |');
+    log('|---|---|---|---|---|');
+    log(row('bare', 'bare `node:http`: parse JSON + check the Basic header'));
+    log(row('express', 'hand-written Express 5 + better-sqlite3 (WAL, `synchronous=NORMAL`), one insert per request'));
+    log(row('kommhook', 'kommhook (`synchronous=FULL`, analytics + one notification rule)'));
+    log();
+    log('| ratio (median of the per-round ratios) | value | target |');
+    log('|---|---|---|');
+    log(`| kommhook req/s ÷ Express receiver req/s | ${fmt(rpsRatio, 2)}× | ≥ ${TARGETS.rpsRatio}× |`);
+    log(`| kommhook p99 ÷ Express receiver p99 | ${fmt(p99Ratio, 2)}× | ≤ ${TARGETS.p99Ratio}× |`);
+    log(`| kommhook req/s ÷ bare node:http req/s | ${fmt(bareRatio, 2)}× | — |`);
+    log();
+    log(
+      `Per round (kommhook ÷ Express, req/s): ${rounds.map((r) => fmt(r.kommhook.rps / r.express.rps, 2)).join(', ')}.`,
+    );
+    log();
+    if (rpsRatio < TARGETS.rpsRatio) failures.push(`req/s ratio ${fmt(rpsRatio, 2)} < ${TARGETS.rpsRatio}`);
+    if (p99Ratio > TARGETS.p99Ratio) failures.push(`p99 ratio ${fmt(p99Ratio, 2)} > ${TARGETS.p99Ratio}`);
+    const peak = Math.max(...rounds.map((r) => r.kommhook.peakRssMb));
+    if (peak > TARGETS.rssMb) failures.push(`peak RSS ${fmt(peak)} MB > ${TARGETS.rssMb} MB`);
+
+    // 2. The backlog after 30 s at full speed.
+    const drain = await withServer('kommhook', sink, async (server, dir) => {
+      const sent = sink.requests;
+      const result = await load(server, CONNECTIONS, 30);
+      const seconds = await drainSeconds(storeFile(dir));
+      return { result, seconds, notified: sink.requests - sent, rss: server.peakRssMb() };
+    });
+    log('### Delivery backlog');
+    log();
+    log(
+      `30 s at full speed: ${fmt(drain.result.requests)} webhooks (${fmt(drain.result.rps)} req/s), ` +
+        `every delivery \`done\` **${fmt(drain.seconds, 2)} s** after the load stopped (target ≤ ${TARGETS.drainSeconds} s); ` +
+        `${fmt(drain.notified)} notifications reached the sink; peak RSS ${fmt(drain.rss)} MB.`,
+    );
+    log();
+    if (!(drain.seconds <= TARGETS.drainSeconds)) failures.push(`drain ${fmt(drain.seconds, 2)} s > ${TARGETS.drainSeconds} s`);
+
+    // 3. Connections.
+    log('### kommhook by connections');
+    log();
+    log('| connections | req/s | p50 ms | p99 ms |');
+    log('|---|---|---|---|');
+    for (const connections of [1, 10, 50, 200]) {
+      const result = await withServer('kommhook', sink, async (server) => {
+        await load(server, connections, WARMUP_SECONDS);
+        return load(server, connections, SECONDS);
+      });
+      log(`| ${connections} | ${fmt(result.rps)} | ${fmt(result.p50)} | ${fmt(result.p99)} |`);
+    }
+    log();
+
+    // 4. A large store.
+    if (process.env.BENCH_STORED !== '0') {
+      const stored = 1_000_000;
+      const result = await withServer(
+        'kommhook',
+        sink,
+        async (server) => {
+          await load(server, CONNECTIONS, WARMUP_SECONDS);
+          return load(server, CONNECTIONS, SECONDS);
+        },
+        async (dir) => {
+          // Let kommhook create its schema, then fill it as a year of traffic would.
+          await withServerAt(dir, sink);
+          seedStoredMessages(storeFile(dir), stored);
+        },
+      );
+      log('### kommhook with 1,000,000 messages already stored');
+      log();
+      log(`${fmt(result.rps)} req/s, p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms (${CONNECTIONS} connections).`);
+      log();
+    }
+  } finally {
+    await sink.stop();
+  }
+
+  log(failures.length === 0 ? 'All targets met.' : `Targets missed: ${failures.join('; ')}.`);
+  replaceSection(
+    join(ROOT, 'docs', 'benchmarks.md'),
+    'webhook',
+    [`## Webhook path (\`npm run bench:webhook\`)`, '', describeMachine(hasTaskset), '', ...lines].join('\n'),
+  );
+  if (failures.length > 0) process.exit(1);
+}
+
+/** Starts kommhook on `dir` once (so it migrates its schema) and stops it. */
+async function withServerAt(dir: string, sink: Sink): Promise<void> {
+  const server = await startServer(spec('kommhook', dir, sink), await freePort());
+  await server.stop();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
