@@ -23,7 +23,7 @@ import { performance } from 'node:perf_hooks';
 import { SqlAnalyticsStore } from '../src/analytics/sql-analytics-store';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
-import { Database } from '../src/storage/database';
+import { openSqlite } from '../src/storage/sqlite/open-sqlite';
 import type { ReceivedMessage } from '../src/webhook/events';
 import { DELAY_BOUNDS_MS, DELAY_OVERFLOW_MS } from '../src/analytics/delay-histogram';
 
@@ -184,12 +184,12 @@ async function crossCheck(end: number): Promise<void> {
   const derived = join(dir, 'derived.sqlite');
   try {
     const rows = [...take(traffic(end), 5_000)];
-    const db = await Database.openSqlite(live);
+    const db = await openSqlite(live, { busyTimeoutMs: 2000 });
     const store = new SqlAnalyticsStore(db);
     for (const row of rows) await store.recordMessage(toReceived(row));
     await db.destroy();
 
-    await (await Database.openSqlite(derived)).destroy();
+    await (await openSqlite(derived, { busyTimeoutMs: 2000 })).destroy();
     seedSample(derived, rows);
     deriveAggregates(derived);
 
@@ -309,7 +309,7 @@ async function time(url: string): Promise<{ p50: number; p95: number; max: numbe
 }
 
 async function seed(file: string, end: number): Promise<void> {
-  await (await Database.openSqlite(file)).destroy();
+  await (await openSqlite(file, { busyTimeoutMs: 2000 })).destroy();
   let started = performance.now();
 
   seedMessages(file, end);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RawBuilder, sql, Transaction } from 'kysely';
+import { Kysely, RawBuilder, sql } from 'kysely';
 import { Database } from '../storage/database';
 import type { Tables } from '../storage/tables';
 import type { ReceivedMessage } from '../webhook/events';
@@ -424,7 +424,7 @@ function totalsOf(totals: HourlyTotals) {
  * are at-least-once, so a retry or a replay must not count a message again.
  */
 async function firstCount(
-  trx: Transaction<Tables>,
+  trx: Kysely<Tables>,
   messageKey: string,
   kind: string,
 ): Promise<boolean> {

@@ -86,6 +86,13 @@ export class EnvironmentVariables {
   DATABASE_URL?: string;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds (0-60000)' })
+  @Min(0, { message: 'must be a whole number of milliseconds (0-60000)' })
+  @Max(60000, { message: 'must be a whole number of milliseconds (0-60000)' })
+  STORE_BUSY_TIMEOUT_MS?: number;
+
+  @IsOptional()
   @Transform(blankIsUnset)
   @Matches(/^\d+(\.\d+)?\s*(b|kb|mb)?$/i, {
     message: 'must be a size such as 1mb, 512kb or 100000',

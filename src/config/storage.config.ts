@@ -13,5 +13,10 @@ export const storageConfig = registerAs('storage', () => {
       ? fromUrl
       : resolve(fromUrl)
     : resolve(dataDir, 'kommhook.sqlite');
-  return { dataDir, sqliteFile };
+  return {
+    dataDir,
+    sqliteFile,
+    /** How long a write waits for a lock another process holds; then 503. */
+    busyTimeoutMs: env.STORE_BUSY_TIMEOUT_MS ?? 2000,
+  };
 });

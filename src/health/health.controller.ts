@@ -22,7 +22,7 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** The store answers a real query: only then can a 200 promise a stored message. */
+  /** The store commits a write: only then can a 200 promise a stored message. */
   @Get('ready')
   @HealthCheck()
   ready(): Promise<HealthCheckResult> {
@@ -30,10 +30,10 @@ export class HealthController {
       async () => {
         const store = this.indicators.check('store');
         try {
-          await this.db.ping();
+          await this.db.assertWritable();
           return store.up();
         } catch {
-          return store.down({ message: 'the store did not answer' });
+          return store.down({ message: 'the store cannot commit writes' });
         }
       },
     ]);

@@ -1,11 +1,36 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
-import { GroupCommit, WriteWork } from './group-commit';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { CompiledQuery, Kysely, KyselyConfig, Migrator, sql } from 'kysely';
+import { GroupCommit, TransactionRunner, WriteWork } from './group-commit';
 import { migrationProvider } from './migrations';
 import type { Tables } from './tables';
+
+/** What the dialect adds to plain Kysely: how it runs a write transaction, and how it fails. */
+export interface StoreDialect {
+  readonly name: 'sqlite' | 'postgres';
+  readonly kysely: KyselyConfig['dialect'];
+  /** Opens a write transaction, e.g. `begin immediate` on SQLite so the lock is taken at once. */
+  readonly begin: string;
+  isBusy(error: unknown): boolean;
+  isStoreFailure(error: unknown): boolean;
+  /** Runs before the connections close (e.g. a WAL checkpoint). */
+  beforeClose?(db: Kysely<Tables>): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** How long a write waits for a lock another process holds before it fails. */
+  readonly busyTimeoutMs: number;
+}
+
+/** After a write failed for the store's sake, readiness stays down this long unless a write succeeds. */
+const FAILURE_HOLD_MS = 30_000;
+
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+const SAVEPOINT = {
+  begin: CompiledQuery.raw('savepoint write'),
+  release: CompiledQuery.raw('release savepoint write'),
+  rollback: CompiledQuery.raw('rollback to savepoint write'),
+};
 
 /**
  * The shared query builder, also the DI token (a class, no string tokens).
@@ -13,27 +38,41 @@ import type { Tables } from './tables';
  */
 export class Database extends Kysely<Tables> implements OnApplicationShutdown {
   private static readonly logger = new Logger('Database');
-  private readonly groupCommit = new GroupCommit((work) => this.transaction().execute(work));
+  private readonly groupCommit: GroupCommit;
+  private lastFailure: { at: number; error: unknown } | undefined;
+  private lastSuccessAt = 0;
+  /** The readiness probe's write: it proves the store commits, not that real writes fit. */
+  private readonly probe: WriteWork<void> = async (trx) => {
+    await trx
+      .insertInto('store_probe')
+      .values({ id: 1, checked_at: Date.now() })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ checked_at: Date.now() }))
+      .execute();
+  };
+
+  constructor(
+    readonly dialect: StoreDialect,
+    options: DatabaseOptions,
+  ) {
+    super({ dialect: dialect.kysely });
+    this.groupCommit = new GroupCommit(this.transactionRunner(), {
+      busyTimeoutMs: options.busyTimeoutMs,
+      onOutcome: (failure, works) => this.recordOutcome(failure, works),
+    });
+  }
 
   /**
    * Every write of the stores goes through here: one atomic unit, committed
-   * (and on SQLite, fsynced) together with the writes that came at the same time.
+   * (and on SQLite, fsynced) together with the writes of the same moment.
+   * The work may run twice before it commits: it must only touch `trx`.
    */
   write<T>(work: WriteWork<T>): Promise<T> {
     return this.groupCommit.write(work);
   }
 
-  /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
-  static async openSqlite(file: string): Promise<Database> {
-    mkdirSync(dirname(file), { recursive: true });
-    const sqlite = new BetterSqlite3(file);
-    sqlite.pragma('journal_mode = WAL');
-    // FULL: a 200 promises the message survives a power cut, not only a crash.
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('busy_timeout = 5000');
-    const db = new Database({ dialect: new SqliteDialect({ database: sqlite }) });
-    await db.migrate();
-    return db;
+  /** Commits so far and the writes they held. */
+  get writeStats(): { readonly commits: number; readonly writes: number } {
+    return this.groupCommit.stats;
   }
 
   async migrate(): Promise<void> {
@@ -48,12 +87,63 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
     if (error) throw error instanceof Error ? error : new Error('migration failed');
   }
 
-  /** A real round trip to the store, for readiness checks. */
+  /** A real round trip to the store. */
   async ping(): Promise<void> {
     await sql`select 1 from messages limit 1`.execute(this);
   }
 
+  /**
+   * Throws unless the store can commit: a probe write goes through the same
+   * queue as every other, and a recent failure of real writes (a full disk
+   * the small probe still fits on) keeps it failing until writes succeed again.
+   */
+  async assertWritable(): Promise<void> {
+    const failure = this.lastFailure;
+    if (failure && failure.at > this.lastSuccessAt && Date.now() - failure.at < FAILURE_HOLD_MS) {
+      throw failure.error;
+    }
+    await this.ping();
+    await this.write(this.probe);
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    await this.destroy();
+    try {
+      await this.dialect.beforeClose?.(this);
+    } finally {
+      await this.destroy();
+    }
+  }
+
+  private recordOutcome(failure: unknown, works: readonly WriteWork<unknown>[]): void {
+    if (!works.some((work) => work !== this.probe)) return;
+    if (failure === undefined) this.lastSuccessAt = Date.now();
+    else this.lastFailure = { at: Date.now(), error: failure };
+  }
+
+  private transactionRunner(): TransactionRunner {
+    const begin = CompiledQuery.raw(this.dialect.begin);
+    return {
+      transaction: (body) =>
+        this.connection().execute(async (connection) => {
+          await connection.executeQuery(begin);
+          try {
+            const result = await body(connection);
+            await connection.executeQuery(COMMIT);
+            return result;
+          } catch (error) {
+            try {
+              await connection.executeQuery(ROLLBACK);
+            } catch {
+              // The store already rolled back on its own (a full disk does): the first error says why.
+            }
+            throw error;
+          }
+        }),
+      savepoint: async (trx, action) => {
+        await trx.executeQuery(SAVEPOINT[action]);
+      },
+      isBusy: (error) => this.dialect.isBusy(error),
+      isStoreFailure: (error) => this.dialect.isStoreFailure(error),
+    };
   }
 }

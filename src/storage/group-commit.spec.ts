@@ -1,16 +1,18 @@
 import { Logger } from '@nestjs/common';
+import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Database } from './database';
-import { GroupCommit, WriteWork } from './group-commit';
+import { openSqlite } from './sqlite/open-sqlite';
 
-describe('GroupCommit on a real SQLite file', () => {
+describe('Database.write: the group commit on a real SQLite file', () => {
   let dir: string;
+  let file: string;
   let db: Database;
-  let transactions: number;
-  let commit: GroupCommit;
+  let commits: () => number;
 
   // Migrations log each step; a unit run needs none of it.
   beforeAll(() => {
@@ -19,13 +21,10 @@ describe('GroupCommit on a real SQLite file', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kommhook-group-commit-'));
-    db = await Database.openSqlite(join(dir, 'test.sqlite'));
+    file = join(dir, 'test.sqlite');
+    db = await openSqlite(file, { busyTimeoutMs: 300 });
     await sql`create table items (name text primary key)`.execute(db);
-    transactions = 0;
-    commit = new GroupCommit(<T>(work: WriteWork<T>) => {
-      transactions += 1;
-      return db.transaction().execute(work);
-    });
+    commits = () => db.writeStats.commits;
   });
 
   afterEach(async () => {
@@ -34,7 +33,7 @@ describe('GroupCommit on a real SQLite file', () => {
   });
 
   const insert = (name: string) =>
-    commit.write(async (trx) => {
+    db.write(async (trx) => {
       await sql`insert into items (name) values (${name})`.execute(trx);
       return name;
     });
@@ -44,20 +43,41 @@ describe('GroupCommit on a real SQLite file', () => {
       (row) => row.name,
     );
 
-  it('commits writes that arrive together in far fewer transactions, answering each', async () => {
+  it('commits the writes asked for in one turn in one transaction, answering each', async () => {
     const names = Array.from({ length: 50 }, (_, i) => `item-${String(i).padStart(2, '0')}`);
     const results = await Promise.all(names.map(insert));
     expect(results).toEqual(names);
     expect(await stored()).toEqual(names);
-    // The first write starts a transaction alone; the 49 queued behind it share the next.
-    expect(transactions).toBe(2);
+    expect(commits()).toBe(1);
   });
 
-  it('rolls back only the write that failed', async () => {
+  it('answers no caller before the commit that holds its write', async () => {
+    const seenByCaller: string[][] = [];
+    const reader = new BetterSqlite3(file, { readonly: true });
+    const visible = (): string[] =>
+      (reader.prepare('select name from items order by name').all() as { name: string }[]).map(
+        (row) => row.name,
+      );
+    await Promise.all(
+      ['a', 'b', 'c'].map(async (name) => {
+        await insert(name);
+        // Another connection sees the write the moment its caller is answered.
+        seenByCaller.push(visible());
+      }),
+    );
+    reader.close();
+    expect(seenByCaller).toEqual([
+      ['a', 'b', 'c'],
+      ['a', 'b', 'c'],
+      ['a', 'b', 'c'],
+    ]);
+  });
+
+  it('rolls back only the write that failed, and commits the rest together', async () => {
     const results = await Promise.allSettled([
       insert('a'),
       insert('b'),
-      commit.write(async (trx) => {
+      db.write(async (trx) => {
         await sql`insert into items (name) values ('c')`.execute(trx);
         throw new Error('this write fails after its insert');
       }),
@@ -74,21 +94,56 @@ describe('GroupCommit on a real SQLite file', () => {
     expect((results[2] as PromiseRejectedResult).reason).toEqual(
       new Error('this write fails after its insert'),
     );
+    expect(String((results[3] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint/);
     expect(await stored()).toEqual(['a', 'b', 'd']);
+    // The optimistic attempt rolled back; the retry with savepoints committed once.
+    expect(commits()).toBe(1);
   });
 
-  it('rejects every write of a batch whose commit fails, and keeps none of them', async () => {
-    const failing = new GroupCommit(() => Promise.reject(new Error('disk full')));
-    const results = await Promise.allSettled([
-      failing.write(() => Promise.resolve(1)),
-      failing.write(() => Promise.resolve(2)),
-    ]);
-    expect(results).toEqual([
-      { status: 'rejected', reason: new Error('disk full') },
-      { status: 'rejected', reason: new Error('disk full') },
-    ]);
-    // The queue is not stuck: the next write goes through.
+  it('waits for a lock held by another process without blocking the event loop, then fails', async () => {
+    const other = new BetterSqlite3(file);
+    other.exec('begin immediate');
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const result = await insert('locked').then(
+      () => 'committed',
+      (error: unknown) => (error as { code?: string }).code,
+    );
+    delay.disable();
+    other.exec('rollback');
+    other.close();
+    expect(result).toBe('SQLITE_BUSY');
+    expect(delay.max / 1e6).toBeLessThan(100);
+    expect(await stored()).toEqual([]);
+    // The lock gone, the next write goes through.
     await expect(insert('after')).resolves.toBe('after');
+    expect(await stored()).toEqual(['after']);
+  });
+
+  it('commits a write that waited for a lock released in time', async () => {
+    const other = new BetterSqlite3(file);
+    other.exec('begin immediate');
+    setTimeout(() => {
+      other.exec('commit');
+      other.close();
+    }, 100);
+    await expect(insert('patient')).resolves.toBe('patient');
+    expect(await stored()).toEqual(['patient']);
+  });
+
+  it('fails every write of a batch when the store itself fails, and recovers after', async () => {
+    const pages = (await sql<{ page_count: number }>`pragma page_count`.execute(db)).rows[0]
+      .page_count;
+    await sql.raw(`pragma max_page_count = ${pages}`).execute(db);
+    const big = 'x'.repeat(20_000);
+    const results = await Promise.allSettled([insert(`${big}-1`), insert(`${big}-2`)]);
+    expect(
+      results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok')),
+    ).toEqual(['SQLITE_FULL', 'SQLITE_FULL']);
+    await expect(db.assertWritable()).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    await sql.raw('pragma max_page_count = 1073741823').execute(db);
+    await expect(insert('after')).resolves.toBe('after');
+    await expect(db.assertWritable()).resolves.toBeUndefined();
     expect(await stored()).toEqual(['after']);
   });
 });

@@ -5,6 +5,7 @@ import { Database } from './database';
 import { DeliveryStore } from './delivery-store';
 import { MessageStore } from './message-store';
 import { SqlDeliveryStore } from './sql/sql-delivery-store';
+import { openSqlite } from './sqlite/open-sqlite';
 import { SqliteMessageStore } from './sqlite/sqlite-message-store';
 
 @Global()
@@ -13,8 +14,10 @@ import { SqliteMessageStore } from './sqlite/sqlite-message-store';
     {
       provide: Database,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) =>
-        Database.openSqlite(config.get('storage', { infer: true }).sqliteFile),
+      useFactory: (config: ConfigService<AllConfig, true>) => {
+        const storage = config.get('storage', { infer: true });
+        return openSqlite(storage.sqliteFile, { busyTimeoutMs: storage.busyTimeoutMs });
+      },
     },
     { provide: MessageStore, useClass: SqliteMessageStore },
     { provide: DeliveryStore, useClass: SqlDeliveryStore },

@@ -124,6 +124,11 @@ export interface NotificationLogTable {
   finished_at: number | null;
 }
 
+export interface StoreProbeTable {
+  id: number;
+  checked_at: number;
+}
+
 export interface Tables {
   messages: MessagesTable;
   conversations: ConversationsTable;
@@ -137,4 +142,5 @@ export interface Tables {
   analytics_daily_senders: AnalyticsDailySendersTable;
   deliveries: DeliveriesTable;
   notification_log: NotificationLogTable;
+  store_probe: StoreProbeTable;
 }

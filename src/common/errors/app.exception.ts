@@ -29,10 +29,9 @@ export class StoreUnavailableError extends AppException {
       ErrorCode.StoreUnavailable,
       'The message store could not commit; retry later.',
       undefined,
-      undefined,
-      {
-        cause,
-      },
+      // Busy or full stores usually recover within seconds.
+      { 'Retry-After': '2' },
+      { cause },
     );
   }
 }

@@ -4,6 +4,7 @@ import * as analytics from './0002-analytics';
 import * as deliveries from './0003-deliveries';
 import * as notifications from './0004-notifications';
 import * as analyticsDays from './0005-analytics-days-and-delay';
+import * as storeProbe from './0006-store-probe';
 
 /** Listed in code, not read from disk, so they run the same from src/ under tests and from dist/. */
 export const migrationProvider: MigrationProvider = {
@@ -14,5 +15,6 @@ export const migrationProvider: MigrationProvider = {
       '0003-deliveries': deliveries,
       '0004-notifications': notifications,
       '0005-analytics-days-and-delay': analyticsDays,
+      '0006-store-probe': storeProbe,
     }),
 };
