@@ -1,18 +1,18 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AllConfig } from '../config/all-config';
-import { AttemptOutcome, DeliveryStore, NewDelivery } from '../storage/delivery-store';
-import type { Outbox } from '../storage/message-store';
-import { AnyDomainEvent, eventsOfMessage, ReceivedMessage } from '../webhook/events';
 import { Metrics } from '../metrics/metrics';
+import { AttemptOutcome, AttemptRecord, DeliveryStore, OutboxRow } from '../storage/delivery-store';
+import type { Outbox } from '../storage/message-store';
+import {
+  AnyDomainEvent,
+  CONVERSATION_STARTED,
+  eventsOfMessage,
+  ReceivedMessage,
+} from '../webhook/events';
 import { PermanentDeliveryError, RetryAfterError } from './delivery.errors';
 import { describeFailure } from './describe-failure';
+import type { DeliveryContext } from './durable-listener.decorator';
 import { deliveryId, ListenerRegistry, RegisteredListener } from './listener-registry';
 import { retryDelay } from './retry-schedule';
 
@@ -26,75 +26,121 @@ export interface DeliveryJob {
   readonly heldUntil: number;
 }
 
-/** The events of one message and the deliveries they owe, for MessageStore.save. */
-class MessageOutbox implements Outbox {
-  events: AnyDomainEvent[] = [];
+/**
+ * One message's outbox, planned before its transaction: the rows to write
+ * with it, and the jobs to run once it is committed.
+ */
+export class PlannedOutbox implements Outbox {
+  readonly always: OutboxRow[] = [];
+  readonly ifConversationStarted: OutboxRow[] = [];
+  private readonly jobs: { job: DeliveryJob; started: boolean }[] = [];
 
   constructor(
-    private readonly message: ReceivedMessage,
-    private readonly registry: ListenerRegistry,
+    readonly events: readonly AnyDomainEvent[],
     readonly leaseUntil: number,
   ) {}
 
-  plan(conversationStarted: boolean): readonly NewDelivery[] {
-    this.events = eventsOfMessage(this.message, conversationStarted);
-    return this.registry.deliveriesFor(this.events);
+  add(row: OutboxRow, listener: RegisteredListener, event: AnyDomainEvent): void {
+    const started = event.name === CONVERSATION_STARTED;
+    (started ? this.ifConversationStarted : this.always).push(row);
+    if (row.status !== 'running') return;
+    const job = { id: row.id, listener, event, attemptsBefore: 0, heldUntil: this.leaseUntil };
+    this.jobs.push({ job, started });
+  }
+
+  /** The events the committed message caused. */
+  eventsOf(conversationStarted: boolean): AnyDomainEvent[] {
+    return this.events.filter((event) => conversationStarted || event.name !== CONVERSATION_STARTED);
+  }
+
+  jobsOf(conversationStarted: boolean): DeliveryJob[] {
+    return this.jobs.filter(({ started }) => conversationStarted || !started).map(({ job }) => job);
   }
 }
 
-/** Per listener: at most `concurrency` attempts at once, the rest wait in order. */
+/** Per listener: at most `concurrency` attempts (or batches) at once, the rest wait in order. */
 class ListenerLane {
   active = 0;
   readonly waiting: DeliveryJob[] = [];
+
+  constructor(readonly listener: RegisteredListener) {}
 }
 
+/** Deliveries a batch-taking listener is handed at once. */
+const MAX_BATCH = 256;
+
 /**
- * Runs durable listeners. Fresh deliveries arrive over the event bus right
- * after the commit, with no poll in between; retries and recovered ones come
- * from the poller. Every attempt ends in one write of its outcome.
+ * Runs durable listeners. Fresh deliveries are handed over by the webhook
+ * right after their commit, with no poll in between; retries and recovered
+ * ones come from the poller. Listeners that take batches get every delivery
+ * that is waiting for them at once. Outcomes are recorded in the store's
+ * group commit, so the attempts of one moment cost one commit.
  */
 @Injectable()
-export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DeliveryDispatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryDispatcher.name);
   private readonly lanes = new Map<string, ListenerLane>();
   private readonly running = new Set<Promise<void>>();
-  /** The lease each accepted message's outbox rows were written with, for the bus side to hold. */
-  private readonly freshLeases = new WeakMap<ReceivedMessage, number>();
+  private readonly toPump = new Set<ListenerLane>();
+  private pumpScheduled = false;
   private readonly settings: AllConfig['delivery'];
   private closed = false;
 
   constructor(
     private readonly registry: ListenerRegistry,
     private readonly store: DeliveryStore,
-    private readonly bus: EventEmitter2,
     private readonly metrics: Metrics,
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('delivery', { infer: true });
   }
 
-  onApplicationBootstrap(): void {
-    for (const name of this.registry.events()) {
-      this.bus.on(name, (event: AnyDomainEvent) => this.dispatchFresh(event));
+  /**
+   * The outbox of a message about to be stored: a row per (event, listener)
+   * whose filter accepts it. A filter that throws never fails the webhook:
+   * its row is written `dead` with the error, for an operator to see and redrive.
+   */
+  plan(message: ReceivedMessage): PlannedOutbox {
+    const events = eventsOfMessage(message, message.conversationKey !== null);
+    const outbox = new PlannedOutbox(events, Date.now() + this.settings.leaseMs);
+    for (const event of events) {
+      for (const listener of this.registry.listenersOf(event.name)) {
+        const verdict = this.filter(listener, event);
+        if (verdict === false) continue;
+        const row = {
+          id: deliveryId(event.eventId, listener.name),
+          messageKey: message.key,
+          eventName: event.name,
+          eventId: event.eventId,
+          listener: listener.name,
+        };
+        outbox.add(
+          verdict === true
+            ? { ...row, status: 'running', nextAttemptAt: outbox.leaseUntil, lastError: null }
+            : { ...row, status: 'dead', nextAttemptAt: null, lastError: verdict.error },
+          listener,
+          event,
+        );
+      }
     }
+    return outbox;
   }
 
-  /** What WebhookService hands to MessageStore.save: the outbox rows, leased to us. */
-  outboxFor(message: ReceivedMessage): Outbox & { readonly events: readonly AnyDomainEvent[] } {
-    const leaseUntil = Date.now() + this.settings.leaseMs;
-    this.freshLeases.set(message, leaseUntil);
-    return new MessageOutbox(message, this.registry, leaseUntil);
+  /** Starts the committed message's deliveries: they are leased to this process already. */
+  dispatch(outbox: PlannedOutbox, conversationStarted: boolean): void {
+    for (const job of outbox.jobsOf(conversationStarted)) this.enqueue(job);
   }
 
   enqueue(job: DeliveryJob): void {
     // Shutting down: the stored lease brings the delivery back on the next start.
     if (this.closed) return;
-    const lane = this.lane(job.listener.name);
-    if (lane.active >= this.settings.concurrency) {
-      lane.waiting.push(job);
-      return;
-    }
-    this.start(lane, job);
+    const lane = this.lane(job.listener);
+    lane.waiting.push(job);
+    this.toPump.add(lane);
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    // Once the commit's callers have all handed over their jobs: batches are whole.
+    setImmediate(() => this.pump());
   }
 
   /** Jobs queued or running, for the poller not to claim more than can run. */
@@ -106,6 +152,8 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
 
   /** Attempts under way finish; queued ones go back to the store as due now. */
   async beforeApplicationShutdown(): Promise<void> {
+    // Deliveries handed over before the signal start now, and are finished like the rest.
+    if (this.pumpScheduled) this.pump();
     this.closed = true;
     const queued = [...this.lanes.values()].flatMap((lane) => lane.waiting.splice(0));
     await Promise.allSettled([...this.running]);
@@ -119,76 +167,122 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  private dispatchFresh(event: AnyDomainEvent): void {
-    const heldUntil = this.freshLeases.get(event.message);
-    // Not from our outbox (emitted by someone else): there is no delivery row to run.
-    if (heldUntil === undefined) return;
-    for (const listener of this.registry.listenersOf(event.name)) {
-      if (listener.handler.accepts?.(event) === false) continue;
-      this.enqueue({
-        id: deliveryId(event.eventId, listener.name),
-        listener,
-        event,
-        attemptsBefore: 0,
-        heldUntil,
-      });
+  private filter(listener: RegisteredListener, event: AnyDomainEvent): boolean | { error: string } {
+    try {
+      return listener.handler.accepts?.(event) ?? true;
+    } catch (error) {
+      const described = describeFailure(error);
+      this.logger.warn(
+        { listener: listener.name, event: event.name },
+        `filter of ${listener.name} failed: ${described}`,
+      );
+      return { error: `accepts() failed: ${described}` };
     }
   }
 
-  private lane(listener: string): ListenerLane {
-    let lane = this.lanes.get(listener);
-    if (!lane) this.lanes.set(listener, (lane = new ListenerLane()));
+  private lane(listener: RegisteredListener): ListenerLane {
+    let lane = this.lanes.get(listener.name);
+    if (!lane) this.lanes.set(listener.name, (lane = new ListenerLane(listener)));
     return lane;
   }
 
-  private start(lane: ListenerLane, job: DeliveryJob): void {
-    lane.active += 1;
-    const run = this.run(job)
-      .catch((error: unknown) => {
-        // Only the store write can fail here; the lease brings the delivery back.
-        this.logger.error(`delivery ${job.id} not recorded: ${describeFailure(error)}`);
-      })
-      .finally(() => {
-        this.running.delete(run);
-        lane.active -= 1;
-        const next = this.closed ? undefined : lane.waiting.shift();
-        if (next) this.start(lane, next);
-      });
-    this.running.add(run);
+  private pump(): void {
+    this.pumpScheduled = false;
+    const lanes = [...this.toPump];
+    this.toPump.clear();
+    for (const lane of lanes) this.fill(lane);
   }
 
-  private async run(job: DeliveryJob): Promise<void> {
-    if (!(await this.holdLease(job))) return;
-    const attempts = job.attemptsBefore + 1;
+  private fill(lane: ListenerLane): void {
+    const batches = lane.listener.handler.handleBatch !== undefined;
+    while (!this.closed && lane.active < this.settings.concurrency && lane.waiting.length > 0) {
+      const jobs = lane.waiting.splice(0, batches ? MAX_BATCH : 1);
+      lane.active += 1;
+      const run = this.run(lane.listener, jobs)
+        .catch((error: unknown) => {
+          // Only the store write can fail here; the lease brings the deliveries back.
+          this.logger.error(
+            `${jobs.length} deliveries of ${lane.listener.name} not recorded: ${describeFailure(error)}`,
+          );
+        })
+        .finally(() => {
+          this.running.delete(run);
+          lane.active -= 1;
+          this.fill(lane);
+        });
+      this.running.add(run);
+    }
+  }
+
+  private async run(listener: RegisteredListener, queued: readonly DeliveryJob[]): Promise<void> {
+    const jobs = await this.held(queued);
+    if (jobs.length === 0) return;
+    const records = await this.attempt(listener, jobs);
+    await this.store.recordAttempts(records);
+  }
+
+  /** One attempt for all the jobs; a failed batch is tried again one by one, so one bad delivery fails alone. */
+  private async attempt(
+    listener: RegisteredListener,
+    jobs: readonly DeliveryJob[],
+  ): Promise<{ id: string; record: AttemptRecord }[]> {
     const startedAt = Date.now();
-    let outcome: AttemptOutcome;
+    let failure: { error: unknown } | undefined;
     try {
-      await job.listener.handler.handle(job.event, {
-        deliveryId: job.id,
-        attempt: attempts,
-        listener: job.listener.name,
-      });
-      outcome = { status: 'done' };
+      const contexts = jobs.map((job) => this.context(job));
+      const { handler } = listener;
+      if (handler.handleBatch) {
+        await handler.handleBatch(
+          jobs.map((job) => job.event),
+          contexts,
+        );
+      } else {
+        await handler.handle(jobs[0].event, contexts[0]);
+      }
     } catch (error) {
-      outcome = this.failure(error, attempts);
-      this.logger.warn(
-        { delivery: job.id, listener: job.listener.name, attempts, status: outcome.status },
-        `listener ${job.listener.name} failed`,
-      );
+      failure = { error };
+    }
+    if (failure && jobs.length > 1) {
+      const alone = await Promise.all(jobs.map((job) => this.attempt(listener, [job])));
+      return alone.flat();
     }
     const durationMs = Date.now() - startedAt;
-    this.metrics.listenerDuration.observe(
-      { listener: job.listener.name, outcome: outcome.status },
-      durationMs / 1000,
-    );
-    await this.store.recordAttempt(job.id, { attempts, startedAt, durationMs, outcome });
+    return jobs.map((job) => {
+      const attempts = job.attemptsBefore + 1;
+      const outcome: AttemptOutcome = failure
+        ? this.failure(failure.error, attempts)
+        : { status: 'done' };
+      if (outcome.status !== 'done') {
+        this.logger.warn(
+          { delivery: job.id, listener: listener.name, attempts, status: outcome.status },
+          `listener ${listener.name} failed: ${outcome.error}`,
+        );
+      }
+      this.metrics.listenerDuration.observe(
+        { listener: listener.name, outcome: outcome.status },
+        durationMs / 1000,
+      );
+      return { id: job.id, record: { attempts, startedAt, durationMs, outcome } };
+    });
   }
 
-  /** A job that waited past half its lease renews it, unless another run took it over. */
-  private async holdLease(job: DeliveryJob): Promise<boolean> {
+  private context(job: DeliveryJob): DeliveryContext {
+    return { deliveryId: job.id, attempt: job.attemptsBefore + 1, listener: job.listener.name };
+  }
+
+  /** Jobs that waited past half their lease renew it, unless another run took them over. */
+  private async held(jobs: readonly DeliveryJob[]): Promise<DeliveryJob[]> {
     const now = Date.now();
-    if (job.heldUntil - now > this.settings.leaseMs / 2) return true;
-    return this.store.renewLease(job.id, job.heldUntil, now + this.settings.leaseMs);
+    const kept: DeliveryJob[] = [];
+    for (const job of jobs) {
+      if (
+        job.heldUntil - now > this.settings.leaseMs / 2 ||
+        (await this.store.renewLease(job.id, job.heldUntil, now + this.settings.leaseMs))
+      ) {
+        kept.push(job);
+      }
+    }
+    return kept;
   }
 
   private failure(error: unknown, attempts: number): AttemptOutcome {

@@ -116,11 +116,16 @@ export class DeliveryPoller implements OnApplicationBootstrap, BeforeApplication
   /** A delivery that cannot run in this build is dead, not retried for ever; a redrive revives it. */
   private async bury(delivery: Delivery, reason: string): Promise<void> {
     const now = Date.now();
-    await this.deliveries.recordAttempt(delivery.id, {
-      attempts: delivery.attempts,
-      startedAt: now,
-      durationMs: 0,
-      outcome: { status: 'dead', error: reason },
-    });
+    await this.deliveries.recordAttempts([
+      {
+        id: delivery.id,
+        record: {
+          attempts: delivery.attempts,
+          startedAt: now,
+          durationMs: 0,
+          outcome: { status: 'dead', error: reason },
+        },
+      },
+    ]);
   }
 }

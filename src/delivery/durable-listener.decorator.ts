@@ -14,6 +14,12 @@ export interface DeliveryContext {
 /** A durable listener: one class, one `handle`. Throwing means "try again later". */
 export interface DurableHandler<E> {
   handle(event: E, delivery: DeliveryContext): Promise<void>;
+  /**
+   * Optional: takes every delivery waiting for this listener at once (one
+   * attempt for all), instead of `handle` one by one. If it throws, each
+   * delivery is tried again alone with `handleBatch([event], [delivery])`.
+   */
+  handleBatch?(events: readonly E[], deliveries: readonly DeliveryContext[]): Promise<void>;
   /** Filters at the commit: no delivery is even recorded for an event it answers false to. */
   accepts?(event: E): boolean;
   /** False to take no deliveries (e.g. its channel is not configured); read once at start-up. */

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { Delivery, NewDelivery } from './delivery-store';
+import type { Delivery, NewDelivery, OutboxRow } from './delivery-store';
 import type { DeliveriesTable, DeliveryStatus } from './tables';
 
 export function newDeliveryRow(
@@ -17,6 +17,38 @@ export function newDeliveryRow(
     status,
     attempts: 0,
     next_attempt_at: nextAttemptAt,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** The columns an outbox row fills, for the prepared multi-row insert. */
+export const DELIVERY_COLUMNS = [
+  'id',
+  'message_key',
+  'event_name',
+  'event_id',
+  'listener',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'last_error',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof Insertable<DeliveriesTable>)[];
+
+/** The columns of an outbox row, for a prepared multi-row insert. */
+export function outboxRowValues(row: OutboxRow, now: number): Insertable<DeliveriesTable> {
+  return {
+    id: row.id,
+    message_key: row.messageKey,
+    event_name: row.eventName,
+    event_id: row.eventId,
+    listener: row.listener,
+    status: row.status,
+    attempts: 0,
+    next_attempt_at: row.nextAttemptAt,
+    last_error: row.lastError,
     created_at: now,
     updated_at: now,
   };

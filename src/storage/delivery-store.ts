@@ -19,6 +19,17 @@ export interface NewDelivery {
   readonly listener: string;
 }
 
+/**
+ * A delivery row written with its message: leased (`running`) to the process
+ * that accepted it, or already `dead` when the listener's filter failed on it.
+ */
+export interface OutboxRow extends NewDelivery {
+  readonly status: 'running' | 'dead';
+  /** The lease's end for a running row. */
+  readonly nextAttemptAt: number | null;
+  readonly lastError: string | null;
+}
+
 export interface Delivery extends NewDelivery {
   readonly status: DeliveryStatus;
   readonly attempts: number;
@@ -61,7 +72,8 @@ export abstract class DeliveryStore {
   abstract claimDue(now: number, leaseUntil: number, limit: number): Promise<Delivery[]>;
   /** Extends the lease of a delivery still running under the lease we hold; false if it is not ours any more. */
   abstract renewLease(id: string, heldUntil: number, leaseUntil: number): Promise<boolean>;
-  abstract recordAttempt(id: string, attempt: AttemptRecord): Promise<void>;
+  /** The outcomes of attempts, all in one write. */
+  abstract recordAttempts(attempts: readonly { id: string; record: AttemptRecord }[]): Promise<void>;
   /** Hands running deliveries back as due now (at shutdown, for those not started). */
   abstract release(ids: readonly string[], now: number): Promise<void>;
   /** Creates or resets deliveries to pending and due now, with a fresh retry schedule (replay). */

@@ -2,6 +2,30 @@ import type { Insertable, Selectable } from 'kysely';
 import type { ReceivedMessage } from '../webhook/events';
 import type { MessagesTable } from './tables';
 
+/** Every column a new message row fills, in the order the prepared insert binds them. */
+export const MESSAGE_COLUMNS = [
+  'key',
+  'conversation_key',
+  'from_user',
+  'to_user',
+  'text',
+  'time_stamp',
+  'received_at',
+  'group_id',
+  'client_group_id',
+  'group_name',
+  'conversation_id',
+  'receiver_connected',
+  'receiver_last_seen_at',
+  'file_name',
+  'file_url',
+  'file_content_type',
+  'file_size',
+  'file_thumbnail_url',
+  'metadata',
+  'raw',
+] as const satisfies readonly (keyof Insertable<MessagesTable>)[];
+
 export function toMessageRow(message: ReceivedMessage, raw: string): Insertable<MessagesTable> {
   const { file } = message;
   return {

@@ -1,19 +1,19 @@
 import type { Cursor, Page } from '../common/query/query-params';
 import type { ReceivedMessage } from '../webhook/events';
-import type { NewDelivery } from './delivery-store';
+import type { OutboxRow } from './delivery-store';
 
 export type SaveOutcome =
   | { readonly status: 'accepted'; readonly conversationStarted: boolean }
   | { readonly status: 'duplicate' };
 
 /**
- * The deliveries an accepted message owes, decided inside the transaction
- * (whether it starts a conversation is only known there). They are written
- * as running, leased to this process until `leaseUntil`.
+ * The delivery rows an accepted message owes, planned before its
+ * transaction. Whether it starts a conversation is only known inside it, so
+ * the rows of `conversation.started` are kept apart.
  */
 export interface Outbox {
-  readonly plan: (conversationStarted: boolean) => readonly NewDelivery[];
-  readonly leaseUntil: number;
+  readonly always: readonly OutboxRow[];
+  readonly ifConversationStarted: readonly OutboxRow[];
 }
 
 /** A stored message as the store gives it back. */

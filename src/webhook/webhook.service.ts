@@ -21,15 +21,17 @@ export class WebhookService implements BeforeApplicationShutdown {
   ) {}
 
   async accept(message: ReceivedMessage, raw: string): Promise<AcceptOutcome> {
-    const outbox = this.dispatcher.outboxFor(message);
+    // Planned before the transaction: listener filters run once, and never inside it.
+    const outbox = this.dispatcher.plan(message);
     const outcome = await this.store.save(message, raw, outbox);
     this.metrics.webhookOutcomes.inc({ outcome: outcome.status, code: '' });
     if (outcome.status === 'duplicate') {
-      this.logger.log({ key: message.key }, 'duplicate delivery ignored');
+      this.logger.debug({ key: message.key }, 'duplicate delivery ignored');
       return { status: 'duplicate', key: message.key };
     }
     // After the commit, never inside it: a listener cannot undo or delay the store.
-    for (const event of outbox.events) this.emit(event);
+    this.dispatcher.dispatch(outbox, outcome.conversationStarted);
+    for (const event of outbox.eventsOf(outcome.conversationStarted)) this.emit(event);
     return { status: 'accepted', key: message.key };
   }
 

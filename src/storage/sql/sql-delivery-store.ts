@@ -3,6 +3,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Cursor, Page } from '../../common/query/query-params';
 import { Database } from '../database';
 import { olderThan, toPage } from '../keyset';
+import { PreparedQuery } from '../prepared-query';
 import { fromDeliveryRow, newDeliveryRow } from '../delivery-rows';
 import {
   AttemptRecord,
@@ -13,6 +14,34 @@ import {
   NewDelivery,
 } from '../delivery-store';
 import type { Tables } from '../tables';
+
+type AttemptRow = {
+  id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_error: string | null;
+  updated_at: number;
+  last_attempt_at: number;
+  last_duration_ms: number;
+  completed_at: number | null;
+};
+
+function attemptRow(id: string, attempt: AttemptRecord): AttemptRow {
+  const { outcome } = attempt;
+  const finishedAt = attempt.startedAt + attempt.durationMs;
+  return {
+    id,
+    status: outcome.status,
+    attempts: attempt.attempts,
+    next_attempt_at: outcome.status === 'failed' ? outcome.nextAttemptAt : null,
+    last_error: outcome.status === 'done' ? null : outcome.error,
+    updated_at: finishedAt,
+    last_attempt_at: attempt.startedAt,
+    last_duration_ms: attempt.durationMs,
+    completed_at: outcome.status === 'done' ? finishedAt : null,
+  };
+}
 
 /** States the poller takes from: waiting retries, and running ones whose lease ran out. */
 const CLAIMABLE = ['pending', 'failed', 'running'] as const;
@@ -25,6 +54,23 @@ const CLAIMABLE = ['pending', 'failed', 'running'] as const;
  */
 @Injectable()
 export class SqlDeliveryStore extends DeliveryStore {
+  // Every attempt ends here, on the webhook's path under load: compiled once.
+  private readonly recordAttempt = new PreparedQuery<AttemptRow>((p) =>
+    this.db
+      .updateTable('deliveries')
+      .set({
+        status: p.status,
+        attempts: p.attempts,
+        next_attempt_at: p.next_attempt_at,
+        last_error: p.last_error,
+        updated_at: p.updated_at,
+        last_attempt_at: p.last_attempt_at,
+        last_duration_ms: p.last_duration_ms,
+        completed_at: p.completed_at,
+      })
+      .where('id', '=', p.id),
+  );
+
   constructor(protected readonly db: Database) {
     super();
   }
@@ -69,25 +115,12 @@ export class SqlDeliveryStore extends DeliveryStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async recordAttempt(id: string, attempt: AttemptRecord): Promise<void> {
-    const { outcome } = attempt;
-    const finishedAt = attempt.startedAt + attempt.durationMs;
-    await this.db.write((trx) =>
-      trx
-        .updateTable('deliveries')
-        .set({
-          status: outcome.status,
-          attempts: attempt.attempts,
-          next_attempt_at: outcome.status === 'failed' ? outcome.nextAttemptAt : null,
-          last_error: outcome.status === 'done' ? null : outcome.error,
-          updated_at: finishedAt,
-          last_attempt_at: attempt.startedAt,
-          last_duration_ms: attempt.durationMs,
-          completed_at: outcome.status === 'done' ? finishedAt : null,
-        })
-        .where('id', '=', id)
-        .execute(),
-    );
+  async recordAttempts(attempts: readonly { id: string; record: AttemptRecord }[]): Promise<void> {
+    if (attempts.length === 0) return;
+    const rows = attempts.map(({ id, record }) => attemptRow(id, record));
+    await this.db.write(async (trx) => {
+      for (const row of rows) await this.recordAttempt.run(trx, row);
+    });
   }
 
   async release(ids: readonly string[], now: number): Promise<void> {

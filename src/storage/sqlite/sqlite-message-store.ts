@@ -1,66 +1,88 @@
 import { Injectable } from '@nestjs/common';
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import { StoreUnavailableError } from '../../common/errors/app.exception';
 import type { Cursor, Page } from '../../common/query/query-params';
 import type { ReceivedMessage } from '../../webhook/events';
 import { Database } from '../database';
 import { olderThan, toPage } from '../keyset';
-import { newDeliveryRow } from '../delivery-rows';
+import { DELIVERY_COLUMNS, outboxRowValues } from '../delivery-rows';
 import { MessageFilter, MessageStore, Outbox, SaveOutcome, StoredMessage } from '../message-store';
-import { fromMessageRow, toMessageRow } from '../message-rows';
-import type { MessagesTable } from '../tables';
+import { fromMessageRow, MESSAGE_COLUMNS, toMessageRow } from '../message-rows';
+import { chunks, columnsOf, PreparedByCount, PreparedQuery } from '../prepared-query';
+import type { DeliveriesTable, MessagesTable } from '../tables';
+
+/** Rows of one message's outbox per prepared insert; more are split. */
+const OUTBOX_ROWS = 16;
 
 @Injectable()
 export class SqliteMessageStore extends MessageStore {
+  // The webhook's path: built and compiled once, run with each message's values.
+  private readonly insertMessage = new PreparedQuery<Insertable<MessagesTable>>((row) =>
+    this.db
+      .insertInto('messages')
+      .values(columnsOf(row, MESSAGE_COLUMNS))
+      .onConflict((oc) => oc.column('key').doNothing()),
+  );
+  private readonly touchConversation = new PreparedQuery<
+    { key: string; messageKey: string; at: number },
+    { first_message_key: string }
+  >((p) =>
+    this.db
+      .insertInto('conversations')
+      .values({
+        conversation_key: p.key,
+        first_message_key: p.messageKey,
+        first_seen_at: p.at,
+        last_seen_at: p.at,
+        message_count: 1,
+      })
+      .onConflict((oc) =>
+        oc.column('conversation_key').doUpdateSet((eb) => ({
+          last_seen_at: eb.ref('excluded.last_seen_at'),
+          message_count: eb('conversations.message_count', '+', 1),
+        })),
+      )
+      .returning('first_message_key'),
+  );
+  private readonly insertOutbox = new PreparedByCount<Insertable<DeliveriesTable>>(
+    (rows) =>
+      this.db.insertInto('deliveries').values(rows.map((row) => columnsOf(row, DELIVERY_COLUMNS))),
+    OUTBOX_ROWS,
+  );
+
   constructor(private readonly db: Database) {
     super();
   }
 
   async save(message: ReceivedMessage, raw: string, outbox?: Outbox): Promise<SaveOutcome> {
     const receivedAt = message.receivedAt.getTime();
+    const row = toMessageRow(message, raw);
     try {
-      // SQLite has one writer and these writes are serialised, so the
-      // insert-or-nothing below is the atomic dedupe.
+      // One writer at a time (SQLite) or the unique key (PostgreSQL): insert-or-nothing is the dedupe.
       return await this.db.write(async (trx): Promise<SaveOutcome> => {
-        const inserted = await trx
-          .insertInto('messages')
-          .values(toMessageRow(message, raw))
-          .onConflict((oc) => oc.column('key').doNothing())
-          .executeTakeFirst();
-        if (!inserted.numInsertedOrUpdatedRows) return { status: 'duplicate' };
+        const inserted = await this.insertMessage.run(trx, row);
+        if (!inserted.numAffectedRows) return { status: 'duplicate' };
 
         let conversationStarted = false;
         if (message.conversationKey !== null) {
-          const started = await trx
-            .insertInto('conversations')
-            .values({
-              conversation_key: message.conversationKey,
-              first_message_key: message.key,
-              first_seen_at: receivedAt,
-              last_seen_at: receivedAt,
-              message_count: 1,
-            })
-            .onConflict((oc) =>
-              oc.column('conversation_key').doUpdateSet((eb) => ({
-                last_seen_at: receivedAt,
-                message_count: eb('conversations.message_count', '+', 1),
-              })),
-            )
-            .returning('first_message_key')
-            .executeTakeFirstOrThrow();
-          conversationStarted = started.first_message_key === message.key;
+          const { rows } = await this.touchConversation.run(trx, {
+            key: message.conversationKey,
+            messageKey: message.key,
+            at: receivedAt,
+          });
+          conversationStarted = rows[0]?.first_message_key === message.key;
         }
 
-        const deliveries = outbox?.plan(conversationStarted) ?? [];
-        if (deliveries.length > 0) {
-          await trx
-            .insertInto('deliveries')
-            .values(
-              deliveries.map((delivery) =>
-                newDeliveryRow(delivery, receivedAt, 'running', outbox!.leaseUntil),
-              ),
-            )
-            .execute();
+        const owed = outbox
+          ? conversationStarted
+            ? [...outbox.always, ...outbox.ifConversationStarted]
+            : outbox.always
+          : [];
+        for (const part of chunks(owed, OUTBOX_ROWS)) {
+          await this.insertOutbox.run(
+            trx,
+            part.map((delivery) => outboxRowValues(delivery, receivedAt)),
+          );
         }
         return { status: 'accepted', conversationStarted };
       });
