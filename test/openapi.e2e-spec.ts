@@ -2,6 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { parse } from 'yaml';
+import {
+  CONVERSATION_STARTED,
+  MESSAGE_ATTACHMENT_RECEIVED,
+  MESSAGE_RECEIVED,
+} from '../src/webhook/events';
 import { createTestApp, removeDataDir, TestApp } from './support/test-app';
 
 interface Operation {
@@ -105,6 +110,24 @@ describe('OpenAPI document', () => {
       const url = path.replace(/\{[^}]+\}/g, 'x');
       const answer = await request(t.http)[method as 'get' | 'post'](url).expect(401);
       expect(answer.body).toMatchObject({ code: 'ADMIN.UNAUTHORIZED' });
+    }
+  });
+
+  it('agrees with docs/contract.md, which the README links to', () => {
+    const root = join(__dirname, '..');
+    const contract = readFileSync(join(root, 'docs', 'contract.md'), 'utf8');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    expect(readme).toContain('(docs/contract.md)');
+    expect(readme).not.toContain('SPEC.md');
+    const webhook = doc.paths['/message/forward'].post;
+    for (const [status, response] of Object.entries(webhook.responses)) {
+      expect(contract).toMatch(new RegExp(`^\\| ${status} `, 'm'));
+      for (const code of response.description.match(/WEBHOOK\.[A-Z_]+/g) ?? []) {
+        expect(contract).toContain(`\`${code}\``);
+      }
+    }
+    for (const event of [MESSAGE_RECEIVED, MESSAGE_ATTACHMENT_RECEIVED, CONVERSATION_STARTED]) {
+      expect(contract).toContain(`\`${event}\``);
     }
   });
 
