@@ -170,7 +170,8 @@ function deriveAggregates(file: string): void {
       select received_at - received_at % ${HOUR}, file_content_type, count(*), sum(file_size)
       from messages where file_url is not null group by 1, 2;
     insert into analytics_hourly_delay (bucket_start, upper_ms, count)
-      select received_at - received_at % ${HOUR}, ${delayCase}, count(*) from messages group by 1, 2;
+      select received_at - received_at % ${HOUR}, ${delayCase}, count(*) from messages
+      where abs(received_at - time_stamp) <= ${DELAY_OVERFLOW_MS} group by 1, 2;
     commit;
     analyze;
   `);

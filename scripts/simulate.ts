@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEED, generateTraffic, TrafficItem } from './traffic';
+import { DEFAULT_SEED, generateTraffic, stampedAt, TrafficItem } from './traffic';
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000/message/forward';
 
@@ -31,7 +31,10 @@ export interface SimulationOptions {
   seed: number | string;
   /** Per request; a request that takes longer counts as a network error. */
   timeoutMs?: number;
-  /** Epoch ms the payloads' time stamps are based on; now when left out. */
+  /**
+   * Epoch ms the plan (keys, due times) starts at; now when left out. Each
+   * payload is stamped when it is sent, its planned webhook delay before that.
+   */
   startTime?: number;
   /** Aborting stops sending new requests; those in flight finish. */
   signal?: AbortSignal;
@@ -151,13 +154,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     ? setInterval(() => options.onProgress?.(progress()), options.progressIntervalMs ?? 100)
     : undefined;
 
-  async function send(item: TrafficItem): Promise<void> {
+  // A redelivery is the very body its original went out with, time stamps included.
+  const sentBodies = new Map<string, string>();
+
+  async function send(item: TrafficItem, requestBody: string): Promise<void> {
     const begun = performance.now();
     try {
       const response = await fetch(options.url, {
         method: 'POST',
         headers,
-        body: JSON.stringify(item.payload),
+        body: requestBody,
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
@@ -215,13 +221,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           return; // interrupted while waiting: this one is not sent
         }
       }
+      const { key } = item.payload;
       if (item.redelivery) {
-        await originals.get(item.payload.key);
-        originals.delete(item.payload.key);
-        await send(item);
+        await originals.get(key);
+        originals.delete(key);
+        const body = sentBodies.get(key) ?? JSON.stringify(item.payload);
+        sentBodies.delete(key);
+        await send(item, body);
       } else {
-        const sending = send(item);
-        if (redelivered.has(item.payload.key)) originals.set(item.payload.key, sending);
+        const body = JSON.stringify(stampedAt(item, startTime, Date.now()));
+        const sending = send(item, body);
+        if (redelivered.has(key)) {
+          originals.set(key, sending);
+          sentBodies.set(key, body);
+        }
         await sending;
       }
     }

@@ -499,6 +499,25 @@ export function generateTraffic(options: TrafficOptions): TrafficItem[] {
   }));
 }
 
+/**
+ * The item's payload as sent at `sentAt`: its time stamps moved by how late
+ * that is against its due time, so that it shows the planned webhook delay
+ * however long the run has taken (with `--rate 0` everything is due at once).
+ */
+export function stampedAt(
+  item: TrafficItem,
+  startTime: number,
+  sentAt: number,
+): KommunicatePayload {
+  const late = sentAt - (startTime + item.sendOffsetMs);
+  const { payload } = item;
+  return {
+    ...payload,
+    timeStamp: payload.timeStamp + late,
+    receiverLastSeenAtTime: payload.receiverLastSeenAtTime + late,
+  };
+}
+
 // ---------------------------------------------------------------- what analytics should say
 
 export interface ExpectedTotals {

@@ -3,6 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SECURITY_SCHEMES } from './common/openapi/security-schemes';
 import { validationPipeOptions } from './common/validation/validation.options';
 import type { AllConfig } from './config/all-config';
 
@@ -17,18 +20,26 @@ export function configureApp(app: INestApplication): void {
   setUpApiDocs(app);
 }
 
-/** OpenAPI at /docs (page) and /docs-json; the document holds no secrets, so it is public. */
+/**
+ * OpenAPI at /docs (page), /docs-json and /docs-yaml; the document holds no
+ * secrets, so it is public. Its version is the package's.
+ */
 function setUpApiDocs(app: INestApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('kommhook')
-      .setDescription(
-        'Admin API over stored Kommunicate messages, their listener deliveries, and analytics. ' +
-          'Every /api route needs `Authorization: Bearer <ADMIN_TOKEN>`.',
-      )
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const builder = new DocumentBuilder()
+    .setTitle('kommhook')
+    .setVersion(version)
+    .setDescription(
+      "Kommunicate's message webhook (`Authentication: Basic <base64 of a WEBHOOK_TOKENS token>`), " +
+        'and the admin API over stored messages, their listener deliveries, notifications and ' +
+        'analytics: every /api route needs `Authorization: Bearer <ADMIN_TOKEN>`.',
+    );
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) builder.addSecurity(name, scheme);
+  const document = SwaggerModule.createDocument(app, builder.build());
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+  });
 }

@@ -4,6 +4,7 @@ import {
   createTestApp,
   eventually,
   FixedClock,
+  loadFixtures,
   message,
   removeDataDir,
   TestApp,
@@ -304,4 +305,41 @@ describe('analytics API', () => {
         .expect(401);
     },
   );
+});
+
+describe('webhook delay of time stamps more than a day off', () => {
+  let t: TestApp;
+  const clock = new FixedClock(new Date('2026-11-22T09:00:00Z'));
+
+  beforeAll(async () => {
+    t = await createTestApp({ clock });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    removeDataDir(t.dataDir);
+  });
+
+  it('counts the messages of the sample payloads (2016, 2023) but measures no delay from them', async () => {
+    const fixtures = Object.values(loadFixtures());
+    for (const payload of fixtures) await t.deliver(payload).expect(200);
+    // Stamped three days ahead: a clock set wrong, not a delay either.
+    await t.deliver(message({ timeStamp: clock.at.getTime() + 3 * 86_400_000 })).expect(200);
+    const total = fixtures.length + 1;
+    await eventually(async () =>
+      expect((await t.admin('/api/analytics/summary').expect(200)).body).toMatchObject({
+        messages: total,
+        webhookDelayMs: { p50: null, p95: null },
+      }),
+    );
+
+    // One message 2 s late: both percentiles lie in its bucket, (1000, 2500] ms.
+    await t.deliver(message({ timeStamp: clock.at.getTime() - 2_000 })).expect(200);
+    await eventually(async () =>
+      expect((await t.admin('/api/analytics/summary').expect(200)).body).toMatchObject({
+        messages: total + 1,
+        webhookDelayMs: { p50: 1_750, p95: 2_425 },
+      }),
+    );
+  });
 });

@@ -74,7 +74,7 @@ function configWith(overrides: Partial<AllConfig['notifications']> = {}) {
 }
 
 /** The error a send rejected with; fails the test when it resolved. */
-async function failureOf(sending: Promise<void>): Promise<Error> {
+async function failureOf(sending: Promise<unknown>): Promise<Error> {
   try {
     await sending;
   } catch (error) {
@@ -198,7 +198,8 @@ describe('channels over HTTP', () => {
         thumbnailUrl: null,
       };
       expect(channel.type).toBe('webhook');
-      await channel.send(rule(), context({ file }));
+      // The far side's status is what the notification log records.
+      expect(await channel.send(rule(), context({ file }))).toBe(204);
 
       expect(sink.received).toHaveLength(1);
       const [request] = sink.received;
@@ -331,10 +332,12 @@ describe('channels over HTTP', () => {
 
     it('POSTs the default text and blocks, every value escaped for mrkdwn', async () => {
       expect(channel.type).toBe('slack');
-      await channel.send(
+      sink.reply = (res) => res.writeHead(200).end('ok');
+      const status = await channel.send(
         rule(),
         context({ from: 'eve <x>', text: 'hi <!channel> & <b>', conversationKey: 'group:5150' }),
       );
+      expect(status).toBe(200);
       expect(sink.received).toHaveLength(1);
       const [request] = sink.received;
       expect(request.method).toBe('POST');
@@ -422,7 +425,8 @@ describe('channels over HTTP', () => {
       const channel = channelWith();
       expect(channel.type).toBe('kommunicate-reply');
       expect(KOMMHOOK_REPLY_MARKER).toBe('KOMMHOOK_REPLY');
-      await channel.send(rule(), context({ text: 'a "quote" & <tag>' }));
+      sink.reply = (res) => res.writeHead(201).end('{"status":"success"}');
+      expect(await channel.send(rule(), context({ text: 'a "quote" & <tag>' }))).toBe(201);
 
       expect(sink.received).toHaveLength(1);
       const [request] = sink.received;
@@ -614,7 +618,8 @@ describe('email', () => {
   it('sends a text and an HTML part, the HTML escaped', async () => {
     const channel = channelWith();
     expect(channel.type).toBe('email');
-    await channel.send(rule(), context({ text: 'look: <b>&"' }));
+    // The code of the server's reply to the message data.
+    expect(await channel.send(rule(), context({ text: 'look: <b>&"' }))).toBe(250);
 
     expect(mails).toHaveLength(1);
     const [mail] = mails;
@@ -680,7 +685,7 @@ describe('email', () => {
   it('one recipient rejected of two still delivers (a retry would send it twice)', async () => {
     rejectRecipient = (address) =>
       address.address === 'lead@example.test' ? rejectWith(550, 'no such user')() : null;
-    await channelWith().send(rule(), context());
+    expect(await channelWith().send(rule(), context())).toBe(250);
     expect(mails).toHaveLength(1);
     expect(mails[0].to).toEqual(['agent@example.test']);
   });

@@ -300,6 +300,12 @@ rules:
     expect(mail.text.trim()).toBe('eve wrote in group:300:\nmail me <b>now</b> & "then"');
     expect(mail.html).toContain('mail me &lt;b&gt;now&lt;/b&gt; &amp; &quot;then&quot;');
     expect(mail.html).not.toContain('<b>now</b>');
+    // The SMTP server's reply to the message is the far side's status.
+    await eventually(async () =>
+      expect(await log('rule=offline-email')).toMatchObject([
+        { status: 'sent', remoteStatus: 250, messageKey: m.key, error: null },
+      ]),
+    );
   });
 
   it('posts a Slack incoming-webhook body for a keyword', async () => {
@@ -320,6 +326,11 @@ rules:
       blocks: expect.arrayContaining([expect.objectContaining({ type: 'section' })]) as unknown,
     });
     expect(JSON.stringify(slack.json)).toContain('group:301');
+    await eventually(async () =>
+      expect(await log('rule=slack-keywords')).toMatchObject([
+        { status: 'sent', remoteStatus: 200, messageKey: m.key },
+      ]),
+    );
   });
 
   it('replies into the conversation out of hours, and never answers its own reply', async () => {
@@ -340,6 +351,11 @@ rules:
       fromUserName: 'kommhook-bot',
       metadata: { KOMMHOOK_REPLY: 'true' },
     });
+    await eventually(async () =>
+      expect(await log('rule=out-of-hours')).toMatchObject([
+        { status: 'sent', remoteStatus: 200, messageKey: m.key },
+      ]),
+    );
 
     // Kommunicate sends kommhook's reply back through the webhook, like any message.
     const echo = message({ from: 'kommhook-bot', groupId: 302, message: 'closed: Thanks gina' });
@@ -371,12 +387,12 @@ rules:
 
     await eventually(async () => {
       const entries = await log('rule=throttled');
-      expect(entries.map((e) => e.status).sort()).toEqual([
-        'sent',
-        'sent',
-        'sent',
-        'throttled',
-        'throttled',
+      expect(entries.map((e) => [e.status, e.remoteStatus]).sort()).toEqual([
+        ['sent', 200],
+        ['sent', 200],
+        ['sent', 200],
+        ['throttled', null],
+        ['throttled', null],
       ]);
     });
     expect(keysAt(hooks, '/throttled')).toEqual([inA[0].key, inA[1].key, inB.key].sort());
@@ -407,7 +423,7 @@ rules:
 
     const entries = await log('rule=flaky');
     expect(entries.map((e) => [e.status, e.remoteStatus])).toEqual([
-      ['sent', null],
+      ['sent', 200],
       ['failed', 500],
       ['failed', 500],
     ]);

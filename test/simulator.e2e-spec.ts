@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { MessageView } from '../src/admin/views/message.view';
 import { runSimulation, SimulationSummary, trafficFor } from '../scripts/simulate';
 import { expectedTotals, generateTraffic, SHARES } from '../scripts/traffic';
 import {
@@ -147,6 +148,40 @@ describe('simulator against the app', () => {
         topSenders: expected.topSenders,
       });
     }, 20_000);
+  }, 60_000);
+
+  it('stamps each message when it sends it, however long the run has taken', async () => {
+    // Rate 0 plans every message due at the start; concurrency 1 sends each one
+    // only after the previous one was stored and answered.
+    const options = {
+      url,
+      token: WEBHOOK_TOKEN,
+      messages: 30,
+      conversations: 3,
+      rate: 0,
+      concurrency: 1,
+      seed: 'stamped-when-sent',
+      startTime: Date.now(),
+    };
+    expect(await runSimulation(options)).toMatchObject({ sent: 30, failed: 0 });
+
+    const { body } = await t.admin('/api/messages?limit=500').expect(200);
+    const stored = new Map(
+      (body as { items: MessageView[] }).items.map((m) => [m.key, m] as const),
+    );
+    const originals = trafficFor(options).filter((item) => !item.redelivery);
+    expect(originals.filter((item) => !stored.has(item.payload.key))).toEqual([]);
+    let previousReceivedAt = -Infinity;
+    for (const { payload, sendOffsetMs } of originals) {
+      const message = stored.get(payload.key) as MessageView;
+      // When the simulator stamped it: the stored stamp plus the delay it was planned with.
+      const plannedDelay = options.startTime + sendOffsetMs - payload.timeStamp;
+      const stampedAt = message.timeStamp + plannedDelay;
+      const receivedAt = Date.parse(message.receivedAt);
+      expect(stampedAt).toBeLessThanOrEqual(receivedAt);
+      expect(stampedAt).toBeGreaterThanOrEqual(previousReceivedAt);
+      previousReceivedAt = receivedAt;
+    }
   }, 60_000);
 
   it('runs from the command line and prints the summary', async () => {

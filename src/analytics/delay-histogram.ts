@@ -2,15 +2,25 @@ import type { DelayPercentiles } from './analytics-store';
 
 /**
  * Upper bounds (ms) of the webhook-delay histogram. Fixed, so hours add up
- * bucket by bucket; the last one stands for "longer than an hour".
+ * bucket by bucket; the last bucket, over an hour, ends at DELAY_OVERFLOW_MS.
  */
 export const DELAY_BOUNDS_MS = [
   50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 3_600_000,
 ] as const;
+
+/**
+ * A day. A time stamp further off than this, either way, measures no webhook
+ * delay (a message replayed or imported long after, a clock set wrong): it is
+ * not counted, so every bucket, the last included, has a real upper bound.
+ */
 export const DELAY_OVERFLOW_MS = 86_400_000;
 
-/** The bucket a delay falls in; negative delays (clock skew) count as 0. */
-export function delayBucket(delayMs: number): number {
+/**
+ * The bucket a delay falls in; small negative delays (clock skew) count as 0;
+ * null when the delay is more than a day either way and is not counted.
+ */
+export function delayBucket(delayMs: number): number | null {
+  if (Math.abs(delayMs) > DELAY_OVERFLOW_MS) return null;
   const delay = Math.max(0, delayMs);
   return DELAY_BOUNDS_MS.find((bound) => delay <= bound) ?? DELAY_OVERFLOW_MS;
 }

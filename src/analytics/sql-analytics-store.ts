@@ -99,19 +99,18 @@ export class SqlAnalyticsStore extends AnalyticsStore {
           })),
         )
         .execute();
-      await trx
-        .insertInto('analytics_hourly_delay')
-        .values({
-          bucket_start: bucket,
-          upper_ms: delayBucket(message.receivedAt.getTime() - message.timeStamp),
-          count: 1,
-        })
-        .onConflict((oc) =>
-          oc.columns(['bucket_start', 'upper_ms']).doUpdateSet((eb) => ({
-            count: eb('analytics_hourly_delay.count', '+', 1),
-          })),
-        )
-        .execute();
+      const delay = delayBucket(message.receivedAt.getTime() - message.timeStamp);
+      if (delay !== null) {
+        await trx
+          .insertInto('analytics_hourly_delay')
+          .values({ bucket_start: bucket, upper_ms: delay, count: 1 })
+          .onConflict((oc) =>
+            oc.columns(['bucket_start', 'upper_ms']).doUpdateSet((eb) => ({
+              count: eb('analytics_hourly_delay.count', '+', 1),
+            })),
+          )
+          .execute();
+      }
       if (message.file) {
         await trx
           .insertInto('analytics_hourly_content_types')

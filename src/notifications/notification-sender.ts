@@ -58,8 +58,9 @@ export class NotificationSender {
       this.metrics.notifications.inc({ channel: channel.config.channel, outcome });
     };
     if (id === null) return count('throttled');
+    let remoteStatus: number | null;
     try {
-      await this.channels[channel.config.channel].send(channel.config, {
+      remoteStatus = await this.channels[channel.config.channel].send(channel.config, {
         rule: rule.name,
         event,
         deliveryId: delivery.deliveryId,
@@ -75,6 +76,6 @@ export class NotificationSender {
       throw error;
     }
     count('sent');
-    await this.log.finish(id, this.clock.now().getTime(), { status: 'sent' });
+    await this.log.finish(id, this.clock.now().getTime(), { status: 'sent', remoteStatus });
   }
 }

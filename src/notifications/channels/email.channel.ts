@@ -47,7 +47,7 @@ export class EmailChannel
     this.settings = config.get('notifications', { infer: true });
   }
 
-  async send(config: EmailChannelDto, context: NotificationContext): Promise<void> {
+  async send(config: EmailChannelDto, context: NotificationContext): Promise<number | null> {
     const { smtpUrl, emailFrom } = this.settings;
     if (smtpUrl === undefined) throw new PermanentDeliveryError('SMTP_URL is not set');
     const server = smtpServer(smtpUrl);
@@ -61,9 +61,9 @@ export class EmailChannel
       '<br>\n',
     );
 
-    let rejected: readonly string[];
+    let sent: SMTPSentMessageInfo;
     try {
-      ({ rejected } = await this.transport(smtpUrl, timeoutMs).sendMail({
+      sent = await this.transport(smtpUrl, timeoutMs).sendMail({
         from: config.from ?? emailFrom,
         to: config.to,
         // A CR or LF in a value would start a header of the sender's choosing.
@@ -74,17 +74,18 @@ export class EmailChannel
         text: renderTemplate(template, values),
         html: `<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n${html}\n</body></html>\n`,
         messageId: `<${context.deliveryId}@kommhook>`,
-      }));
+      });
     } catch (error) {
       throw smtpFailure(error, server, timeoutMs);
     }
     // Some recipients got it: a retry would send it to them again, so this is a success.
-    if (rejected.length > 0) {
+    if (sent.rejected.length > 0) {
       this.logger.warn(
-        { rule: context.rule, rejected: rejected.length },
+        { rule: context.rule, rejected: sent.rejected.length },
         'e-mail notification: some recipients were rejected',
       );
     }
+    return replyCode(sent.response);
   }
 
   onApplicationShutdown(): void {
@@ -149,6 +150,12 @@ function smtpFailure(error: unknown, server: SmtpServer, timeoutMs: number): Err
   return new ChannelError(
     `${server.where}: ${typeof reason === 'string' ? `failed (${reason})` : 'failed'}`,
   );
+}
+
+/** The code of the server's reply to the message (`250 2.0.0 Ok: queued` → 250). */
+function replyCode(response: string | undefined): number | null {
+  const match = /^([2-5]\d\d)(?:[ -]|$)/.exec(response ?? '');
+  return match ? Number(match[1]) : null;
 }
 
 const oneLine = (text: string): string => {

@@ -56,14 +56,14 @@ export interface PostJsonOptions {
 }
 
 /**
- * POSTs `body` as JSON; resolves on a 2xx within the timeout, throws otherwise.
+ * POSTs `body` as JSON; resolves with the status of a 2xx within the timeout, throws otherwise.
  * A 4xx other than 408 and 429 will not get better by retrying: permanent.
  */
 export async function postJson(
   url: string,
   body: unknown,
   options: PostJsonOptions,
-): Promise<void> {
+): Promise<number> {
   const { label, timeoutMs } = options;
   let target: URL;
   try {
@@ -93,9 +93,9 @@ export async function postJson(
   }
   // Drain the body so the connection can be reused; it is of no further interest.
   await response.arrayBuffer().catch(() => undefined);
-  if (response.ok) return;
-
   const { status } = response;
+  if (response.ok) return status;
+
   const message = `${where}: answered ${status}`;
   const retryAt = parseRetryAfter(response.headers.get('retry-after'));
   if ((status === 429 || status === 503) && retryAt !== undefined) {

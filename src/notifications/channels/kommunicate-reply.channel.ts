@@ -34,7 +34,7 @@ export class KommunicateReplyChannel extends NotificationChannel<KommunicateRepl
     this.settings = config.get('notifications', { infer: true });
   }
 
-  async send(config: KommunicateReplyChannelDto, context: NotificationContext): Promise<void> {
+  async send(config: KommunicateReplyChannelDto, context: NotificationContext): Promise<number> {
     const { apiUrl, apiKey, replyUser } = this.settings.kommunicate;
     if (!apiKey) throw new PermanentDeliveryError('KOMMUNICATE_API_KEY is not set');
     const { message } = context.event;
@@ -49,7 +49,7 @@ export class KommunicateReplyChannel extends NotificationChannel<KommunicateRepl
       fromUserName: config.fromUserName ?? replyUser,
       metadata: { [KOMMHOOK_REPLY_MARKER]: 'true' },
     };
-    await postJson(`${apiUrl}${KOMMUNICATE_SEND_PATH}`, payload, {
+    return postJson(`${apiUrl}${KOMMUNICATE_SEND_PATH}`, payload, {
       headers: { 'Api-Key': apiKey, 'Content-Type': 'application/json' },
       timeoutMs: config.timeoutMs ?? this.settings.timeoutMs,
       label: 'kommunicate',

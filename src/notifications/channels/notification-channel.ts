@@ -10,14 +10,15 @@ export interface NotificationContext {
 }
 
 /**
- * One way of telling someone. `send` resolves when the far side accepted it
- * and throws otherwise: PermanentDeliveryError when retrying cannot help,
- * RetryAfterError when told when to come back, anything else to be retried.
- * Errors may carry the far side's `status` (HTTP or SMTP) for the log.
+ * One way of telling someone. `send` resolves when the far side accepted it,
+ * with the status it answered (HTTP, or the SMTP reply code; null when it gave
+ * none), and throws otherwise: PermanentDeliveryError when retrying cannot
+ * help, RetryAfterError when told when to come back, anything else to be
+ * retried. Errors may carry the far side's `status` too, for the log.
  */
 export abstract class NotificationChannel<C extends AnyChannelDto = AnyChannelDto> {
   abstract readonly type: ChannelType;
-  abstract send(config: C, context: NotificationContext): Promise<void>;
+  abstract send(config: C, context: NotificationContext): Promise<number | null>;
 }
 
 /** The HTTP or SMTP status a channel error carries, if any. */

@@ -50,8 +50,8 @@ export class SlackChannel extends NotificationChannel<SlackChannelDto> {
     this.defaultTimeoutMs = config.get('notifications', { infer: true }).timeoutMs;
   }
 
-  async send(config: SlackChannelDto, context: NotificationContext): Promise<void> {
-    await postJson(config.url, slackPayload(config, context), {
+  async send(config: SlackChannelDto, context: NotificationContext): Promise<number> {
+    return postJson(config.url, slackPayload(config, context), {
       timeoutMs: config.timeoutMs ?? this.defaultTimeoutMs,
       label: 'slack',
     });

@@ -35,7 +35,7 @@ export class WebhookChannel extends NotificationChannel<WebhookChannelDto> {
     this.defaultTimeoutMs = config.get('notifications', { infer: true }).timeoutMs;
   }
 
-  async send(config: WebhookChannelDto, context: NotificationContext): Promise<void> {
+  async send(config: WebhookChannelDto, context: NotificationContext): Promise<number> {
     const { event, rule, deliveryId } = context;
     const { message } = event;
     const payload: WebhookPayload = {
@@ -49,7 +49,7 @@ export class WebhookChannel extends NotificationChannel<WebhookChannelDto> {
       metadata: { ...message.metadata },
       file: message.file,
     };
-    await postJson(config.url, payload, {
+    return postJson(config.url, payload, {
       // Ours last: a rule cannot replace the idempotency key.
       headers: { ...config.headers, 'Idempotency-Key': deliveryId },
       timeoutMs: config.timeoutMs ?? this.defaultTimeoutMs,
