@@ -54,8 +54,8 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
   },
   {
-    // Jest's configuration files are CommonJS, loaded by jest itself.
-    files: ['jest*.js'],
+    // Jest's configuration files and the benchmark's peer servers are CommonJS.
+    files: ['jest*.js', 'bench/peers/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

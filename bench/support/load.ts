@@ -63,7 +63,9 @@ async function main(): Promise<void> {
       'content-type': 'application/json',
       authentication: `Basic ${Buffer.from(options.token).toString('base64')}`,
     },
-    requests: [{ setupRequest: (request) => ({ ...request, body: webhookBody(options.prefix, n++) }) }],
+    requests: [
+      { setupRequest: (request) => ({ ...request, body: webhookBody(options.prefix, n++) }) },
+    ],
   });
   const seconds = (Date.now() - started) / 1000;
   const out: LoadResult = {

@@ -24,7 +24,10 @@ export const hasTaskset = ((): boolean => {
 
 /** Moves every thread of this process to the load's core. */
 export function pinSelf(): void {
-  if (hasTaskset) execFileSync('taskset', ['-a', '-p', '-c', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
+  if (hasTaskset)
+    execFileSync('taskset', ['-a', '-p', '-c', LOAD_CORE, String(process.pid)], {
+      stdio: 'ignore',
+    });
 }
 
 function pinned(core: string, command: string, args: string[]): [string, string[]] {
@@ -72,7 +75,12 @@ export async function startServer(spec: ServerSpec, port: number): Promise<Runni
   const child = spawn(command, args, {
     cwd: spec.cwd,
     // Only what the server is meant to read: never the operator's shell or .env.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: spec.cwd, ...spec.env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: spec.cwd,
+      ...spec.env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -35,8 +35,23 @@ export function seedStoredMessages(file: string, count: number): void {
       const groupId = 1_000_000 + Math.floor(i / 20);
       const key = `5-seed-${i}`;
       const text = `seeded message ${i}`;
-      message.run(key, `group:${groupId}`, `visitor-${groupId}`, text, at - 500, at, groupId, String(groupId),
-        JSON.stringify({ key, from: `visitor-${groupId}`, message: text, timeStamp: at - 500, groupId }));
+      message.run(
+        key,
+        `group:${groupId}`,
+        `visitor-${groupId}`,
+        text,
+        at - 500,
+        at,
+        groupId,
+        String(groupId),
+        JSON.stringify({
+          key,
+          from: `visitor-${groupId}`,
+          message: text,
+          timeStamp: at - 500,
+          groupId,
+        }),
+      );
       conversation.run(`group:${groupId}`, key, at, at);
       for (const listener of ['analytics.messages', 'notifications.offline-webhook.webhook']) {
         const id = randomUUID();
