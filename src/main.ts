@@ -8,8 +8,10 @@ import type { AllConfig } from './config/all-config';
 import { startupBanner } from './startup-banner';
 
 async function bootstrap(): Promise<void> {
+  // The service reads .env from its working directory; nothing else does (tests stay hermetic).
+  const appModule = await AppModule.forRoot({ envFile: '.env' });
   // Nest's own body parser is off: the webhook reads its body itself, after authentication.
-  const app = await NestFactory.create<NestExpressApplication>(await AppModule.forRoot(), {
+  const app = await NestFactory.create<NestExpressApplication>(appModule, {
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
