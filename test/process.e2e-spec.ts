@@ -1,26 +1,24 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { spawnNode } from './support/child-process';
 import { basic, message, newDataDir, removeDataDir } from './support/test-app';
 
 jest.setTimeout(60_000);
 
-const ROOT = join(__dirname, '..');
-
 /** Starts the real entry point as its own process, as `npm start` would (from source, not dist). */
-function startService(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+function startService(
+  env: Record<string, string>,
+  cwd?: string,
+): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const child = spawnNode('src/main.ts', [], { env, cwd });
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return { child, output: () => output };
 }
 
@@ -137,6 +135,38 @@ describe('the service as a process', () => {
       expect(db.prepare('select key from messages').all()).toEqual([{ key: payload.key }]);
     } finally {
       db.close();
+    }
+  });
+
+  it('reads .env from its working directory (tests start it where there is none)', async () => {
+    const port = await freePort();
+    writeFileSync(
+      join(dataDir, '.env'),
+      [
+        `DATA_DIR=${dataDir}`,
+        `PORT=${port}`,
+        'HOST=127.0.0.1',
+        'WEBHOOK_PATH=/from-dotenv',
+        'WEBHOOK_TOKENS=dotenv-webhook-token-0123456789',
+      ].join('\n'),
+    );
+    const { child, output } = startService({}, dataDir);
+    try {
+      await waitFor(() => output().includes('Authentication token:'), 'the start-up banner');
+      expect(output()).toContain(`Webhook URL:           http://127.0.0.1:${port}/from-dotenv`);
+      const payload = message();
+      const response = await fetch(`http://127.0.0.1:${port}/from-dotenv`, {
+        method: 'POST',
+        headers: {
+          Authentication: basic('dotenv-webhook-token-0123456789'),
+          'Content-Type': 'application/json',
+        },
+        body: JSON.stringify(payload),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
     }
   });
 
