@@ -2,7 +2,7 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { GroupCommit, WriteWork } from './group-commit';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrationProvider } from './migrations';
 import type { Tables } from './tables';
@@ -25,7 +25,8 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
 
   /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
   static async openSqlite(file: string): Promise<Database> {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    restrictToOwner(file);
     const sqlite = new BetterSqlite3(file);
     sqlite.pragma('journal_mode = WAL');
     // FULL: a 200 promises the message survives a power cut, not only a crash.
@@ -55,5 +56,16 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.destroy();
+  }
+}
+
+/**
+ * Chat text is for the service's user alone: the file is created (or tightened)
+ * 0600 before SQLite opens it, and SQLite creates -wal and -shm with its mode.
+ */
+function restrictToOwner(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
   }
 }
