@@ -5,7 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { spawnNode } from './support/child-process';
+import { SLOW_REQUEST_MS } from '../src/logging/logging.module';
+import { ROOT, spawnNode } from './support/child-process';
 import { basic, message, newDataDir, removeDataDir } from './support/test-app';
 
 jest.setTimeout(60_000);
@@ -176,5 +177,105 @@ describe('the service as a process', () => {
     expect(code).toBe(1);
     expect(output()).toContain('PORT: must be a port number');
     expect(output()).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('logs at the default level', () => {
+  const token = 'log-test-webhook-token-0123456789';
+  let dataDir: string;
+  let port: number;
+  let service: { child: ChildProcess; output: () => string };
+  const post = (body: unknown, authentication = basic(token)): Promise<Response> =>
+    fetch(`http://127.0.0.1:${port}/message/forward`, {
+      method: 'POST',
+      headers: { Authentication: authentication, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  /** The JSON log lines written since the banner. */
+  const logsAfterBanner = (): Record<string, unknown>[] =>
+    service
+      .output()
+      .split('kommhook is listening.')[1]
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  beforeAll(async () => {
+    dataDir = newDataDir();
+    port = await freePort();
+    service = startService({
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WEBHOOK_TOKENS: token,
+      ADMIN_TOKEN: 'log-test-admin-token-0123456789',
+    });
+    await waitFor(() => service.output().includes('API docs:'), 'the start-up banner');
+  });
+
+  afterAll(async () => {
+    service.child.kill('SIGKILL');
+    await once(service.child, 'exit');
+    removeDataDir(dataDir);
+  });
+
+  it('2,000 accepted webhooks and a run of bad tokens write no request lines: the banner stays in view', async () => {
+    const payloads = Array.from({ length: 2000 }, () => message());
+    const statuses: number[] = [];
+    const worker = async (): Promise<void> => {
+      for (let payload = payloads.pop(); payload; payload = payloads.pop()) {
+        const response = await post(payload);
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    for (let i = 0; i < 50; i += 1) {
+      const response = await post(message(), basic('wrong-token-0123456789abcdef'));
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+
+    expect(statuses.filter((status) => status === 200)).toHaveLength(2000);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(50);
+    // Only a request slower than SLOW_REQUEST_MS may speak up (none on an idle machine).
+    const lines = logsAfterBanner();
+    const slow = lines.filter(
+      (line) => line.level === 40 && (line.responseTime as number) > SLOW_REQUEST_MS,
+    );
+    expect(lines).toEqual(slow);
+    if (slow.length > 0) console.log(`${slow.length} slow requests logged at warn`);
+  }, 120_000);
+
+  it('a 5xx is one line with the error class and message: no stack, no server path', async () => {
+    // Another connection to the same file makes the store refuse to commit.
+    const db = new BetterSqlite3(join(dataDir, 'kommhook.sqlite'));
+    try {
+      db.exec(`create trigger refuse before insert on messages
+               begin select raise(abort, 'disk full'); end`);
+    } finally {
+      db.close();
+    }
+    const response = await post(message());
+    expect(response.status).toBe(503);
+    await response.arrayBuffer();
+
+    await waitFor(() => logsAfterBanner().length > 0, 'the error line');
+    // Let anything logged right after it arrive too.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const lines = logsAfterBanner();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      msg: 'request errored',
+      req: { method: 'POST', url: '/message/forward' },
+      res: { statusCode: 503 },
+      err: { type: 'SqliteError', message: 'disk full' },
+    });
+    const text = service.output();
+    expect(text).not.toContain('"stack"');
+    expect(text).not.toMatch(/\n\s+at |\bat [\w.<>]+ \(/);
+    expect(text).not.toContain(ROOT);
+    expect(text).not.toContain('node_modules');
   });
 });
