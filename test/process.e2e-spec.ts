@@ -171,12 +171,60 @@ describe('the service as a process', () => {
     }
   });
 
-  it('a bad variable stops the start with a message naming it, and no stack', async () => {
-    const { child, output } = startService({ DATA_DIR: dataDir, PORT: 'eighty' });
+  /** Starts the service expecting it to refuse; its whole output, line by line. */
+  async function failedStart(env: Record<string, string>): Promise<string[]> {
+    const { child, output } = startService({ DATA_DIR: dataDir, PORT: '39999', ...env });
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(1);
-    expect(output()).toContain('PORT: must be a port number');
-    expect(output()).not.toMatch(/\n\s+at /);
+    // Nothing else: no stack frames, no buffered Nest lines, the reason said once.
+    expect(output()).not.toMatch(/^\s+at |"stack"/m);
+    expect(output()).not.toContain(ROOT);
+    return output().trimEnd().split('\n');
+  }
+
+  it('a bad variable stops the start with a message naming it, and no stack', async () => {
+    expect(await failedStart({ PORT: 'eighty' })).toEqual([
+      'kommhook could not start: Invalid configuration:',
+      '  PORT: must be a port number (1-65535)',
+    ]);
+  });
+
+  it('a DATA_DIR it cannot create is one line naming DATA_DIR, with or without tokens to generate', async () => {
+    writeFileSync(join(dataDir, 'a-file'), '');
+    const below = join(dataDir, 'a-file', 'data');
+    const reason = `kommhook could not start: DATA_DIR: cannot use ${below} (ENOTDIR: not a directory)`;
+    expect(await failedStart({ DATA_DIR: below })).toEqual([reason]);
+    expect(
+      await failedStart({
+        DATA_DIR: below,
+        WEBHOOK_TOKENS: 'process-test-token-0123456789',
+        ADMIN_TOKEN: 'process-test-admin-0123456789',
+      }),
+    ).toEqual([reason]);
+  });
+
+  it('a bad rules file is reported once: a line naming NOTIFICATIONS_FILE, then its problems', async () => {
+    const file = join(dataDir, 'notifications.yaml');
+    writeFileSync(file, 'rules:\n  - name: broken\n    on: message.received\n    send: []\n');
+    expect(await failedStart({ NOTIFICATIONS_FILE: file })).toEqual([
+      `kommhook could not start: NOTIFICATIONS_FILE: invalid rules in ${file}:`,
+      '  rule "broken": send: should not be empty',
+    ]);
+    const missing = join(dataDir, 'missing.yaml');
+    expect(await failedStart({ NOTIFICATIONS_FILE: missing })).toEqual([
+      `kommhook could not start: NOTIFICATIONS_FILE: cannot read ${missing}: ENOENT: no such file or directory`,
+    ]);
+  });
+
+  it('a port in use is one line naming PORT', async () => {
+    sink = createServer();
+    await new Promise<void>((resolve) => sink!.listen(0, '127.0.0.1', resolve));
+    const { port } = sink.address() as AddressInfo;
+    const lines = await failedStart({ PORT: String(port), HOST: '127.0.0.1' });
+    // The app was up by then: its start-up log lines (JSON) came before.
+    expect(lines.filter((line) => !line.startsWith('{'))).toEqual([
+      `kommhook could not start: PORT: cannot listen on 127.0.0.1:${port} (listen EADDRINUSE: address already in use 127.0.0.1:${port})`,
+    ]);
   });
 });
 
