@@ -18,14 +18,25 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { StorageModule } from './storage/storage.module';
 import { WebhookModule } from './webhook/webhook.module';
 
+export interface AppModuleOptions {
+  /**
+   * A dotenv file read into process.env before validation. Only the entry point
+   * (main.ts) passes one; without it the app sees process.env alone, so tests
+   * never pick up an operator's .env.
+   */
+  envFile?: string;
+}
+
 /** Composes the feature modules. `forRoot` because the webhook's path is configuration. */
 @Module({})
 export class AppModule {
-  static async forRoot(): Promise<DynamicModule> {
-    // Loads .env into process.env and validates it before anything else is built.
+  static async forRoot(options: AppModuleOptions = {}): Promise<DynamicModule> {
+    // Validates the environment (and the env file, if any) before anything else is built.
     const configModule = await ConfigModule.forRoot({
       isGlobal: true,
       cache: true,
+      ignoreEnvFile: options.envFile === undefined,
+      envFilePath: options.envFile,
       load: configNamespaces,
       validate: (raw) => {
         validateEnvironment(raw);

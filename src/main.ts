@@ -5,19 +5,28 @@ import { ConfigService } from '@nestjs/config';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import type { AllConfig } from './config/all-config';
+import { ConfigurationError, reasonOf } from './config/environment';
 import { startupBanner } from './startup-banner';
 
 async function bootstrap(): Promise<void> {
+  // The service reads .env from its working directory; nothing else does (tests stay hermetic).
+  const appModule = await AppModule.forRoot({ envFile: '.env' });
   // Nest's own body parser is off: the webhook reads its body itself, after authentication.
-  const app = await NestFactory.create<NestExpressApplication>(await AppModule.forRoot(), {
+  const app = await NestFactory.create<NestExpressApplication>(appModule, {
     bodyParser: false,
     bufferLogs: true,
     abortOnError: false,
+    // Held until the JSON logger is in place; a failed start prints only its own line below.
+    autoFlushLogs: false,
   });
   configureApp(app);
+  app.flushLogs();
   const config = app.get<ConfigService<AllConfig, true>>(ConfigService);
   const { port, host } = config.get('app', { infer: true });
-  await app.listen(port, host);
+  await app.init();
+  await app.listen(port, host).catch((error: unknown) => {
+    throw new ConfigurationError(`PORT: cannot listen on ${host}:${port} (${reasonOf(error)})`);
+  });
 
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   process.stdout.write(
@@ -48,9 +57,12 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // A configuration error names the variable; say that, without a stack.
+  // A configuration error names the variable; say that, without a stack unless debugging.
   process.stderr.write(
     `kommhook could not start: ${error instanceof Error ? error.message : String(error)}\n`,
   );
+  if (error instanceof Error && /^(debug|trace)$/.test(process.env.LOG_LEVEL ?? '')) {
+    process.stderr.write(`${error.stack}\n`);
+  }
   process.exit(1);
 });

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { MessageView } from '../src/admin/views/message.view';
 import { runSimulation, SimulationSummary, trafficFor } from '../scripts/simulate';
 import { expectedTotals, generateTraffic, SHARES } from '../scripts/traffic';
+import { spawnNode } from './support/child-process';
 import {
   createTestApp,
   eventually,
@@ -12,19 +12,14 @@ import {
   WEBHOOK_TOKEN,
 } from './support/test-app';
 
-const ROOT = join(__dirname, '..');
-
 /** Runs the CLI as `npm run simulate` does; resolves with its exit code and output. */
 function cli(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', 'scripts/simulate.ts', ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } },
-    );
+    // In a fresh directory: no data/secrets.json of the checkout stands in for a token.
+    const child = spawnNode('scripts/simulate.ts', args, { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -200,13 +200,19 @@ export class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
+/** An error in a few words: a file-system one as "ENOTDIR: not a directory", without call and path. */
+export const reasonOf = (error: unknown): string =>
+  error instanceof Error ? error.message.replace(/, \w+ '.*'$/, '') : String(error);
+
 /** Validates and converts the raw environment; throws one error listing every bad variable. */
 export function validateEnvironment(raw: Record<string, unknown>): EnvironmentVariables {
   const env = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
   if (errors.length > 0) {
     const lines = errors.map(
-      (error) => `  ${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+      // Checks of one variable often share a message ("must be a port number"): say it once.
+      (error) =>
+        `  ${error.property}: ${[...new Set(Object.values(error.constraints ?? {}))].join('; ')}`,
     );
     throw new ConfigurationError(`Invalid configuration:\n${lines.join('\n')}`);
   }

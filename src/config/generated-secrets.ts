@@ -26,7 +26,7 @@ export function loadOrCreateSecrets(dataDir: string): GeneratedSecrets {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const secrets = { webhookToken: newToken(), adminToken: newToken() };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // 'wx' so that two instances starting at once cannot overwrite each other's tokens.
   try {
     writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600, flag: 'wx' });

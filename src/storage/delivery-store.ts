@@ -73,7 +73,9 @@ export abstract class DeliveryStore {
   /** Extends the lease of a delivery still running under the lease we hold; false if it is not ours any more. */
   abstract renewLease(id: string, heldUntil: number, leaseUntil: number): Promise<boolean>;
   /** The outcomes of attempts, all in one write. */
-  abstract recordAttempts(attempts: readonly { id: string; record: AttemptRecord }[]): Promise<void>;
+  abstract recordAttempts(
+    attempts: readonly { id: string; record: AttemptRecord }[],
+  ): Promise<void>;
   /** Hands running deliveries back as due now (at shutdown, for those not started). */
   abstract release(ids: readonly string[], now: number): Promise<void>;
   /** Creates or resets deliveries to pending and due now, with a fresh retry schedule (replay). */

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { baseChildEnv } from '../support/child-process';
 import { HttpRecorder } from '../support/http-recorder';
 import {
   ADMIN_TOKEN,
@@ -188,6 +189,8 @@ describe('dashboard in a real browser', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
+      // Not the shell's environment (proxies and all): the page reaches only 127.0.0.1.
+      env: baseChildEnv(),
       args: [
         '--no-sandbox',
         '--disable-gpu',

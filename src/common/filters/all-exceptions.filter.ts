@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { Metrics } from '../../metrics/metrics';
 import type { Response } from 'express';
 import { AppException, FieldError } from '../errors/app.exception';
@@ -28,13 +28,13 @@ const CODE_BY_HTTP_STATUS: Partial<Record<number, ErrorCode>> = {
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   constructor(private readonly metrics: Metrics) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const { body, headers } = this.toBody(exception);
+    const { body, headers, failure } = this.toBody(exception);
+    // The request's log line names it (class and message; the stack only at debug).
+    if (failure) response.err = failure;
     // Webhook codes are only ever answered on the webhook route.
     if (body.code.startsWith('WEBHOOK.')) {
       this.metrics.webhookOutcomes.inc({ outcome: 'rejected', code: body.code });
@@ -44,7 +44,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     response.status(body.statusCode).json(body);
   }
 
-  private toBody(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+  private toBody(exception: unknown): {
+    body: ErrorBody;
+    headers: Record<string, string>;
+    /** What went wrong on our side, for the log. */
+    failure?: Error;
+  } {
     if (exception instanceof AppException) {
       const body: ErrorBody = {
         statusCode: HTTP_STATUS_BY_CODE[exception.code],
@@ -52,8 +57,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
         message: exception.message,
       };
       if (exception.errors) body.errors = exception.errors;
-      if (exception.code === ErrorCode.StoreUnavailable) this.logUnexpected(exception.cause);
-      return { body, headers: { ...exception.headers } };
+      const failure =
+        exception.code === ErrorCode.StoreUnavailable ? asError(exception.cause) : undefined;
+      return { body, headers: { ...exception.headers }, failure };
     }
     if (exception instanceof HttpException) {
       const statusCode = exception.getStatus();
@@ -66,17 +72,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (typeof response === 'object' && 'details' in response) body.details = response.details;
       return { body, headers: {} };
     }
-    this.logUnexpected(exception);
     return {
       body: { statusCode: 500, code: ErrorCode.Internal, message: 'Internal error.' },
       headers: {},
+      failure: asError(exception),
     };
   }
-
-  /** The message at error level; the stack only at debug, so default logs carry no server paths. */
-  private logUnexpected(error: unknown): void {
-    const err = error instanceof Error ? error : new Error(String(error));
-    this.logger.error(`${err.name}: ${err.message}`);
-    if (err.stack) this.logger.debug(err.stack);
-  }
 }
+
+const asError = (error: unknown): Error =>
+  error instanceof Error ? error : new Error(String(error));

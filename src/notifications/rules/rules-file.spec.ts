@@ -111,7 +111,7 @@ describe('loadRules', () => {
         message = (error as Error).message;
       }
       expect(message.split('\n')).toEqual([
-        `Invalid notification rules in ${file}:`,
+        `NOTIFICATIONS_FILE: invalid rules in ${file}:`,
         '  rule "one": on: must be among message.received, message.attachment-received, conversation.started',
         '  rule "one": send[0].url: must be an http(s) URL',
         '  rule "one": name: another rule has the same name',

@@ -3,7 +3,7 @@ import { validateSync, ValidatorOptions } from 'class-validator';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { flattenValidationErrors } from '../../common/validation/validation.options';
-import { ConfigurationError } from '../../config/environment';
+import { ConfigurationError, reasonOf } from '../../config/environment';
 import { MESSAGE_RECEIVED, type EventName } from '../../webhook/events';
 import { unknownPlaceholders } from '../templates';
 import { compileConditions, Condition } from './rule-conditions';
@@ -78,8 +78,11 @@ export function loadRules(source: RulesSource): CompiledRule[] {
   });
 
   if (problems.length > 0) {
-    const where = source.file ? ` in ${source.file}` : '';
-    throw new ConfigurationError(`Invalid notification rules${where}:\n${problems.join('\n')}`);
+    // The first line names the variable; one line per problem follows.
+    const what = source.file
+      ? `NOTIFICATIONS_FILE: invalid rules in ${source.file}`
+      : 'NOTIFY_WEBHOOK_URL: invalid rule';
+    throw new ConfigurationError(`${what}:\n${problems.join('\n')}`);
   }
   return rules;
 }
@@ -89,8 +92,9 @@ function readRulesFile(file: string): unknown[] {
   try {
     document = parseYaml(readFileSync(file, 'utf8'));
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigurationError(`NOTIFICATIONS_FILE: cannot read ${file}: ${reason}`);
+    throw new ConfigurationError(
+      `NOTIFICATIONS_FILE: cannot read ${file}: ${reasonOf(error).split('\n')[0]}`,
+    );
   }
   const rules = (document as { rules?: unknown } | null)?.rules;
   if (!Array.isArray(rules)) {

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Database, DatabaseOptions, StoreDialect } from '../database';
 
@@ -39,7 +39,8 @@ function withStatementCache(sqlite: BetterSqlite3.Database) {
 
 /** Opens (creating if needed) the SQLite file and brings its schema up to date. */
 export async function openSqlite(file: string, options: DatabaseOptions): Promise<Database> {
-  mkdirSync(dirname(file), { recursive: true });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  restrictToOwner(file);
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   // FULL: a 200 promises the message survives a power cut, not only a crash.
@@ -63,4 +64,15 @@ export async function openSqlite(file: string, options: DatabaseOptions): Promis
   const db = new Database(dialect, options);
   await db.migrate();
   return db;
+}
+
+/**
+ * Chat text is for the service's user alone: the file is created (or tightened)
+ * 0600 before SQLite opens it, and SQLite creates -wal and -shm with its mode.
+ */
+function restrictToOwner(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
 }

@@ -1,8 +1,9 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { spawnNode } from '../../support/child-process';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 export const MAIN = join(ROOT, 'dist', 'main.js');
@@ -55,19 +56,10 @@ export function startService(
     output += chunk.toString();
     if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
   };
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
+  // In a fresh directory with only these variables: no .env of the checkout is read.
+  const child = spawnNode(MAIN, [], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
+  child.stdout.on('data', append);
+  child.stderr.on('data', append);
   child.on('error', (error) => append(`[${name}] spawn error: ${error.message}\n`));
   const exitPromise = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => {
