@@ -55,7 +55,7 @@ export default tseslint.config(
   },
   {
     // Jest's configuration files and the benchmark's peer servers are CommonJS.
-    files: ['jest*.js', 'bench/peers/*.js'],
+    files: ['jest*.js', 'bench/peers/*.js', 'test/support/*.js'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -5,6 +5,8 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { getMetadataStorage } from 'class-validator';
+import { EnvironmentVariables } from '../../src/config/environment';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock/clock';
@@ -13,32 +15,13 @@ import { Database } from '../../src/storage/database';
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abc';
 
-/** Every variable the service reads; each app gets exactly the ones a test sets. */
+/** Every variable the service reads, from its validated schema: each app gets exactly the ones a test sets. */
 const SERVICE_VARIABLES = [
-  'PORT',
-  'HOST',
-  'WEBHOOK_PATH',
-  'WEBHOOK_TOKENS',
-  'ADMIN_TOKEN',
-  'DATA_DIR',
-  'DATABASE_URL',
-  'BODY_LIMIT',
-  'LOG_LEVEL',
-  'RATE_LIMIT_PER_MINUTE',
-  'TRUST_PROXY',
-  'METRICS_PUBLIC',
-  'NOTIFY_WEBHOOK_URL',
-  'NOTIFY_TIMEOUT_MS',
-  'RETRY_SCHEDULE',
-  'DELIVERY_CONCURRENCY',
-  'DELIVERY_LEASE_MS',
-  'DELIVERY_POLL_MS',
-  'NOTIFICATIONS_FILE',
-  'SMTP_URL',
-  'NOTIFY_EMAIL_FROM',
-  'KOMMUNICATE_API_URL',
-  'KOMMUNICATE_API_KEY',
-  'KOMMUNICATE_REPLY_USER',
+  ...new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((metadata) => metadata.propertyName),
+  ),
 ];
 
 export function setServiceEnv(env: Record<string, string | undefined>): void {
