@@ -11,7 +11,13 @@ import {
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { AdminTokenGuard } from '../common/guards/admin-token.guard';
-import { decodeCursor, parseInstant, parseLimit } from '../common/query/query-params';
+import {
+  decodeCursor,
+  parseInstant,
+  parseLimit,
+  pathText,
+  queryText,
+} from '../common/query/query-params';
 import { DeliveryService } from '../delivery/delivery.service';
 import { DeliveryStore } from '../storage/delivery-store';
 import { MessageStore } from '../storage/message-store';
@@ -45,17 +51,17 @@ export class MessagesController {
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
   @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   async list(
-    @Query('conversation') conversation?: string,
-    @Query('from') from?: string,
-    @Query('since') since?: string,
-    @Query('until') until?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
+    @Query('conversation') conversation?: unknown,
+    @Query('from') from?: unknown,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
+    @Query('limit') limit?: unknown,
+    @Query('cursor') cursor?: unknown,
   ): Promise<MessagePage> {
     const page = await this.messages.list(
       {
-        conversation: conversation || undefined,
-        from: from || undefined,
+        conversation: queryText('conversation', conversation),
+        from: queryText('from', from),
         since: parseInstant('since', since),
         until: parseInstant('until', until),
       },
@@ -71,7 +77,8 @@ export class MessagesController {
   @Get(':key')
   @ApiOkResponse({ type: MessageDetail })
   @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
-  async get(@Param('key') key: string): Promise<MessageDetail> {
+  async get(@Param('key') keyParam: string): Promise<MessageDetail> {
+    const key = pathText('key', keyParam);
     const stored = await this.messages.findByKey(key);
     if (!stored) throw notFound(key);
     const deliveries = await this.deliveries.forMessage(key);
@@ -91,10 +98,11 @@ export class MessagesController {
   @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
   @ApiQuery({ name: 'listener', required: false, description: 'Replay to this listener only' })
   async replay(
-    @Param('key') key: string,
-    @Query('listener') listener?: string,
+    @Param('key') keyParam: string,
+    @Query('listener') listener?: unknown,
   ): Promise<ReplayAnswer> {
-    const deliveries = await this.deliveryService.replay(key, listener || undefined);
+    const key = pathText('key', keyParam);
+    const deliveries = await this.deliveryService.replay(key, queryText('listener', listener));
     if (!deliveries) throw notFound(key);
     return {
       key,

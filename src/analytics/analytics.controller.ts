@@ -47,8 +47,8 @@ export class AnalyticsController {
   @ApiOkResponse({ description: 'Totals, webhook delay p50/p95, attachments by type, top 10s' })
   @RangeQueries()
   async summary(
-    @Query('since') since?: string,
-    @Query('until') until?: string,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
   ): Promise<AnalyticsSummary & { since: string | null; until: string | null }> {
     const range = parseTimeRange(since, until);
     const summary = await this.analytics.summary(range, TOP_LIMIT);
@@ -66,10 +66,10 @@ export class AnalyticsController {
   })
   @RangeQueries()
   async timeseries(
-    @Query('bucket') bucketText?: string,
-    @Query('since') since?: string,
-    @Query('until') until?: string,
-    @Query('tz') tz?: string,
+    @Query('bucket') bucketText?: unknown,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
+    @Query('tz') tz?: unknown,
   ): Promise<{
     bucket: 'hour' | 'day';
     tz: string;
@@ -107,10 +107,10 @@ export class AnalyticsController {
   @ApiQuery({ name: 'limit', required: false, description: '1-100, default 10' })
   @RangeQueries()
   async top(
-    @Query('by') byText?: string,
-    @Query('limit') limitText?: string,
-    @Query('since') since?: string,
-    @Query('until') until?: string,
+    @Query('by') byText?: unknown,
+    @Query('limit') limitText?: unknown,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
   ): Promise<{ by: TopBy; items: { key: string; messages: number }[] }> {
     const by = parseChoice('by', byText, ['conversation', 'sender'] as const) ?? 'conversation';
     const limit = parseLimit(limitText, TOP_LIMIT, 100);
@@ -124,8 +124,8 @@ export class AnalyticsController {
   })
   @RangeQueries()
   async attachments(
-    @Query('since') since?: string,
-    @Query('until') until?: string,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
   ): Promise<{ items: ContentTypeCount[]; attachments: number; bytes: number }> {
     const items = await this.analytics.attachments(parseTimeRange(since, until));
     return {
