@@ -3,9 +3,15 @@ import type { TransformFnParams } from 'class-transformer';
 // Real senders send numbers as numeric strings; normalise them rather than reject.
 const INTEGER_TEXT = /^-?\d{1,16}$/;
 
-/** `"1700000000000"` → 1700000000000; anything else is left for the validators to judge. */
-export const toInteger = ({ value }: TransformFnParams): unknown =>
-  typeof value === 'string' && INTEGER_TEXT.test(value.trim()) ? Number(value.trim()) : value;
+/**
+ * `"1700000000000"` → 1700000000000, and -0 → 0; anything else is left for the
+ * validators to judge (a number past 2^53 − 1 among it: it may have been rounded).
+ */
+export const toInteger = ({ value }: TransformFnParams): unknown => {
+  const number: unknown =
+    typeof value === 'string' && INTEGER_TEXT.test(value.trim()) ? Number(value.trim()) : value;
+  return number === 0 ? 0 : number;
+};
 
 /** `"true"` / `"false"` → booleans. */
 export const toBoolean = ({ value }: TransformFnParams): unknown =>
