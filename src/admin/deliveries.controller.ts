@@ -37,9 +37,14 @@ export class DeliveriesController {
   @Get()
   @ApiOkResponse({ type: DeliveryPage, description: 'Newest first; keyset pagination' })
   @ApiQuery({ name: 'status', required: false, enum: DELIVERY_STATUSES })
-  @ApiQuery({ name: 'listener', required: false, example: 'analytics.messages' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'listener', required: false, type: String, example: 'analytics.messages' })
+  @ApiQuery({ name: 'limit', required: false, type: String, description: '1-500, default 50' })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    type: String,
+    description: 'nextCursor of the previous page',
+  })
   async list(
     @Query('status') status?: unknown,
     @Query('listener') listener?: unknown,
@@ -66,10 +71,11 @@ export class DeliveriesController {
     enum: ['dead', 'failed'],
     description: 'Default dead',
   })
-  @ApiQuery({ name: 'listener', required: false })
+  @ApiQuery({ name: 'listener', required: false, type: String })
   @ApiQuery({
     name: 'since',
     required: false,
+    type: String,
     description: 'Created at or after (ISO or epoch ms)',
   })
   async retryMany(

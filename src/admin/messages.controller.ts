@@ -44,12 +44,27 @@ export class MessagesController {
 
   @Get()
   @ApiOkResponse({ type: MessagePage, description: 'Newest first; keyset pagination' })
-  @ApiQuery({ name: 'conversation', required: false, example: 'group:555001' })
-  @ApiQuery({ name: 'from', required: false, description: 'Sender user id' })
-  @ApiQuery({ name: 'since', required: false, description: 'ISO time or epoch ms, inclusive' })
-  @ApiQuery({ name: 'until', required: false, description: 'ISO time or epoch ms, exclusive' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'conversation', required: false, type: String, example: 'group:555001' })
+  @ApiQuery({ name: 'from', required: false, type: String, description: 'Sender user id' })
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    type: String,
+    description: 'ISO time or epoch ms, inclusive',
+  })
+  @ApiQuery({
+    name: 'until',
+    required: false,
+    type: String,
+    description: 'ISO time or epoch ms, exclusive',
+  })
+  @ApiQuery({ name: 'limit', required: false, type: String, description: '1-500, default 50' })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    type: String,
+    description: 'nextCursor of the previous page',
+  })
   async list(
     @Query('conversation') conversation?: unknown,
     @Query('from') from?: unknown,
@@ -96,7 +111,12 @@ export class MessagesController {
     description: "The message's deliveries, due now with a fresh retry schedule",
   })
   @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
-  @ApiQuery({ name: 'listener', required: false, description: 'Replay to this listener only' })
+  @ApiQuery({
+    name: 'listener',
+    required: false,
+    type: String,
+    description: 'Replay to this listener only',
+  })
   async replay(
     @Param('key') keyParam: string,
     @Query('listener') listener?: unknown,

@@ -27,8 +27,18 @@ const iso = (ms: number | undefined): string | null =>
   ms === undefined ? null : new Date(ms).toISOString();
 
 const RANGE_QUERIES = [
-  ApiQuery({ name: 'since', required: false, description: 'ISO time or epoch ms, inclusive' }),
-  ApiQuery({ name: 'until', required: false, description: 'ISO time or epoch ms, exclusive' }),
+  ApiQuery({
+    name: 'since',
+    required: false,
+    type: String,
+    description: 'ISO time or epoch ms, inclusive',
+  }),
+  ApiQuery({
+    name: 'until',
+    required: false,
+    type: String,
+    description: 'ISO time or epoch ms, exclusive',
+  }),
 ];
 
 @ApiTags('analytics')
@@ -62,6 +72,7 @@ export class AnalyticsController {
   @ApiQuery({
     name: 'tz',
     required: false,
+    type: String,
     description: 'Whole-hour UTC offset for days: +02:00, -5, UTC',
   })
   @RangeQueries()
@@ -104,7 +115,7 @@ export class AnalyticsController {
   @Get('top')
   @ApiOkResponse({ description: '{ by, items: [{ key, messages }] }' })
   @ApiQuery({ name: 'by', required: false, enum: ['conversation', 'sender'] })
-  @ApiQuery({ name: 'limit', required: false, description: '1-100, default 10' })
+  @ApiQuery({ name: 'limit', required: false, type: String, description: '1-100, default 10' })
   @RangeQueries()
   async top(
     @Query('by') byText?: unknown,

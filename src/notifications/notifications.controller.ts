@@ -30,11 +30,21 @@ export class NotificationsController {
     description:
       '{ items: [{ id, deliveryId, rule, channel, event, messageKey, conversation, status, error, remoteStatus, createdAt, finishedAt }], nextCursor }',
   })
-  @ApiQuery({ name: 'rule', required: false })
-  @ApiQuery({ name: 'channel', required: false, description: 'e.g. email, slack, webhook-2' })
+  @ApiQuery({ name: 'rule', required: false, type: String })
+  @ApiQuery({
+    name: 'channel',
+    required: false,
+    type: String,
+    description: 'e.g. email, slack, webhook-2',
+  })
   @ApiQuery({ name: 'status', required: false, enum: NOTIFICATION_STATUSES })
-  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'limit', required: false, type: String, description: '1-500, default 50' })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    type: String,
+    description: 'nextCursor of the previous page',
+  })
   list(
     @Query('rule') rule?: unknown,
     @Query('channel') channel?: unknown,
