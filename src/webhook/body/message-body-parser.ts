@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AppException } from '../../common/errors/app.exception';
-import { ParseReply, reply } from './message-body';
+import { ParseOutcome, ParseReply, parseMessageBody } from './message-body';
 
 /**
  * Bodies at least this long are parsed on a worker thread. JSON.parse of a
@@ -18,7 +18,7 @@ const WORKER_FILE = join(__dirname, `message-body.worker${extname(__filename)}`)
 interface Thread {
   readonly worker: Worker;
   /** Requests posted to this thread and not yet answered, by id. */
-  readonly pending: Map<number, (reply: ParseReply) => void>;
+  readonly pending: Map<number, (outcome: ParseOutcome) => void>;
 }
 
 /** Parses webhook bodies into the fields the DTO reads, large ones off the event loop. */
@@ -30,7 +30,7 @@ export class MessageBodyParser implements OnApplicationShutdown {
   /** The picked fields, or the 4xx AppException that says why there are none. */
   async parse(text: string): Promise<Record<string, unknown>> {
     const answer =
-      text.length < OFF_THREAD_MIN_LENGTH ? reply({ id: 0, text }) : await this.offThread(text);
+      text.length < OFF_THREAD_MIN_LENGTH ? parseMessageBody(text) : await this.offThread(text);
     if ('value' in answer) return answer.value;
     if ('rejection' in answer) {
       const { code, message, errors } = answer.rejection;
@@ -46,7 +46,7 @@ export class MessageBodyParser implements OnApplicationShutdown {
     await thread?.worker.terminate();
   }
 
-  private offThread(text: string): Promise<ParseReply> {
+  private offThread(text: string): Promise<ParseOutcome> {
     const thread = this.thread ?? (this.thread = this.start());
     const id = ++this.nextId;
     return new Promise((resolve) => {
@@ -65,14 +65,14 @@ export class MessageBodyParser implements OnApplicationShutdown {
       : new Worker(WORKER_FILE);
     worker.unref(); // never what keeps the process alive
     const thread: Thread = { worker, pending: new Map() };
-    worker.on('message', (answer: ParseReply) => {
-      thread.pending.get(answer.id)?.(answer);
-      thread.pending.delete(answer.id);
+    worker.on('message', ({ id, ...outcome }: ParseReply) => {
+      thread.pending.get(id)?.(outcome);
+      thread.pending.delete(id);
     });
     // A dead thread fails what it held; the next large body starts a new one.
     const fail = (reason: string): void => {
       if (this.thread === thread) this.thread = null;
-      for (const [id, resolve] of thread.pending) resolve({ id, failure: reason });
+      for (const resolve of thread.pending.values()) resolve({ failure: reason });
       thread.pending.clear();
     };
     worker.on('error', (error) => fail(error.message));

@@ -2,29 +2,27 @@ import { AppException } from '../../common/errors/app.exception';
 import { pickMessageFields } from '../dto/pick-message-fields';
 import { parseJsonText } from './json-body';
 
-/** What KommunicateMessageDto reads of a webhook body's text: parsed, checked and picked. */
-export const parseMessageBody = (text: string): Record<string, unknown> =>
-  pickMessageFields(parseJsonText(text));
+/** What parsing a body came to, in a shape that can cross to and from a worker thread. */
+export type ParseOutcome =
+  | { readonly value: Record<string, unknown> }
+  | { readonly rejection: Pick<AppException, 'code' | 'message' | 'errors'> }
+  | { readonly failure: string };
 
-// What goes to and comes back from the parsing thread.
+/** The fields KommunicateMessageDto reads of a body's text: parsed, checked and picked. */
+export function parseMessageBody(text: string): ParseOutcome {
+  try {
+    return { value: pickMessageFields(parseJsonText(text)) };
+  } catch (error) {
+    if (error instanceof AppException) {
+      return { rejection: { code: error.code, message: error.message, errors: error.errors } };
+    }
+    return { failure: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** A body sent to the parsing thread, and its answer. */
 export interface ParseRequest {
   readonly id: number;
   readonly text: string;
 }
-
-export type ParseReply =
-  | { readonly id: number; readonly value: Record<string, unknown> }
-  | { readonly id: number; readonly rejection: Pick<AppException, 'code' | 'message' | 'errors'> }
-  | { readonly id: number; readonly failure: string };
-
-/** Parses one request's text; every outcome is a reply, never a throw. */
-export function reply({ id, text }: ParseRequest): ParseReply {
-  try {
-    return { id, value: parseMessageBody(text) };
-  } catch (error) {
-    if (error instanceof AppException) {
-      return { id, rejection: { code: error.code, message: error.message, errors: error.errors } };
-    }
-    return { id, failure: error instanceof Error ? error.message : String(error) };
-  }
-}
+export type ParseReply = ParseOutcome & { readonly id: number };
