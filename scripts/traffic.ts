@@ -90,7 +90,7 @@ export function seedNumber(seed: number | string): number {
   return hash >>> 0;
 }
 
-class Random {
+export class Random {
   private readonly next: () => number;
 
   constructor(seed: number | string) {

@@ -152,7 +152,11 @@ describe('admin API', () => {
       ['limit=501', 'limit'],
       ['limit=abc', 'limit'],
       ['since=yesterday', 'since'],
+      ['since=9999999999999999', 'since'],
+      ['until=-271821-04-20T00:00:00Z', 'until'],
       ['cursor=not-a-cursor', 'cursor'],
+      ['from=a&from=b', 'from'],
+      [`conversation=${'c'.repeat(1025)}`, 'conversation'],
     ])('rejects %s with 400 ADMIN.INVALID_QUERY', async (query, field) => {
       const answer = await t.admin(`/api/messages?${query}`).expect(400);
       expect(answer.body).toMatchObject({

@@ -281,12 +281,19 @@ describe('analytics API', () => {
   it.each([
     ['/api/analytics/summary?since=yesterday', 'since'],
     ['/api/analytics/summary?since=2000&until=1000', 'until'],
+    // These three answered 500: new Date(…).toISOString() threw a RangeError.
+    ['/api/analytics/summary?since=9999999999999999', 'since'],
+    ['/api/analytics/summary?until=9999999999999999', 'until'],
+    ['/api/analytics/timeseries?until=-271821-04-20T00:00:00Z', 'until'],
+    ['/api/analytics/attachments?since=foo%201', 'since'],
+    ['/api/analytics/timeseries?tz=%2B01:00&tz=%2B02:00', 'tz'],
     ['/api/analytics/timeseries?bucket=week', 'bucket'],
     ['/api/analytics/timeseries?tz=%2B05:30', 'tz'],
     [
       '/api/analytics/timeseries?bucket=hour&since=2020-01-01T00:00:00Z&until=2026-01-01T00:00:00Z',
       'since',
     ],
+    ['/api/analytics/timeseries?bucket=day&since=0&until=9999-12-31T23:59:59Z', 'since'],
     ['/api/analytics/top?by=everyone', 'by'],
     ['/api/analytics/top?limit=101', 'limit'],
   ])('rejects %s with a coded 400 naming %s', async (path, field) => {

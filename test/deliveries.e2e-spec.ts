@@ -147,8 +147,15 @@ describe('durable deliveries', () => {
     expect((answer.body as DeliveryView).status).toBe('pending');
     await settled(sent.key, 'test.scripted', 'done');
 
-    const missing = await t.adminPost('/api/deliveries/no-such-delivery/retry').expect(404);
+    const missing = await t
+      .adminPost('/api/deliveries/00000000-0000-5000-8000-000000000000/retry')
+      .expect(404);
     expect(missing.body).toMatchObject({ code: 'ADMIN.NOT_FOUND' });
+    const notAnId = await t.adminPost('/api/deliveries/no-such-delivery/retry').expect(400);
+    expect(notAnId.body).toMatchObject({
+      code: 'ADMIN.INVALID_QUERY',
+      errors: [{ field: 'id', message: 'id must be a UUID' }],
+    });
   });
 
   it('replays a message to its listeners without counting it twice in analytics', async () => {

@@ -11,7 +11,14 @@ import {
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { AdminTokenGuard } from '../common/guards/admin-token.guard';
-import { decodeCursor, parseChoice, parseInstant, parseLimit } from '../common/query/query-params';
+import {
+  decodeCursor,
+  parseChoice,
+  parseInstant,
+  parseLimit,
+  parseUuid,
+  queryText,
+} from '../common/query/query-params';
 import { DeliveryService } from '../delivery/delivery.service';
 import { DELIVERY_STATUSES, DeliveryStore } from '../storage/delivery-store';
 import { DeliveryPage, DeliveryView, RetryCount } from './views/delivery.view';
@@ -30,17 +37,25 @@ export class DeliveriesController {
   @Get()
   @ApiOkResponse({ type: DeliveryPage, description: 'Newest first; keyset pagination' })
   @ApiQuery({ name: 'status', required: false, enum: DELIVERY_STATUSES })
-  @ApiQuery({ name: 'listener', required: false, example: 'analytics.messages' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'listener', required: false, type: String, example: 'analytics.messages' })
+  @ApiQuery({ name: 'limit', required: false, type: String, description: '1-500, default 50' })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    type: String,
+    description: 'nextCursor of the previous page',
+  })
   async list(
-    @Query('status') status?: string,
-    @Query('listener') listener?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
+    @Query('status') status?: unknown,
+    @Query('listener') listener?: unknown,
+    @Query('limit') limit?: unknown,
+    @Query('cursor') cursor?: unknown,
   ): Promise<DeliveryPage> {
     const page = await this.deliveries.list(
-      { status: parseChoice('status', status, DELIVERY_STATUSES), listener: listener || undefined },
+      {
+        status: parseChoice('status', status, DELIVERY_STATUSES),
+        listener: queryText('listener', listener),
+      },
       parseLimit(limit),
       decodeCursor(cursor),
     );
@@ -56,20 +71,21 @@ export class DeliveriesController {
     enum: ['dead', 'failed'],
     description: 'Default dead',
   })
-  @ApiQuery({ name: 'listener', required: false })
+  @ApiQuery({ name: 'listener', required: false, type: String })
   @ApiQuery({
     name: 'since',
     required: false,
+    type: String,
     description: 'Created at or after (ISO or epoch ms)',
   })
   async retryMany(
-    @Query('status') status?: string,
-    @Query('listener') listener?: string,
-    @Query('since') since?: string,
+    @Query('status') status?: unknown,
+    @Query('listener') listener?: unknown,
+    @Query('since') since?: unknown,
   ): Promise<RetryCount> {
     const count = await this.deliveryService.retryMany({
       status: parseChoice('status', status, ['dead', 'failed'] as const) ?? 'dead',
-      listener: listener || undefined,
+      listener: queryText('listener', listener),
       since: parseInstant('since', since),
     });
     return { count };
@@ -79,7 +95,8 @@ export class DeliveriesController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: DeliveryView, description: 'The delivery, due now' })
   @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
-  async retry(@Param('id') id: string): Promise<DeliveryView> {
+  async retry(@Param('id') idParam: string): Promise<DeliveryView> {
+    const id = parseUuid('id', idParam);
     const delivery = await this.deliveryService.retry(id);
     if (!delivery) {
       throw new AppException(ErrorCode.AdminNotFound, `No delivery with id ${JSON.stringify(id)}.`);

@@ -11,7 +11,13 @@ import {
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { AdminTokenGuard } from '../common/guards/admin-token.guard';
-import { decodeCursor, parseInstant, parseLimit } from '../common/query/query-params';
+import {
+  decodeCursor,
+  parseInstant,
+  parseLimit,
+  pathText,
+  queryText,
+} from '../common/query/query-params';
 import { DeliveryService } from '../delivery/delivery.service';
 import { DeliveryStore } from '../storage/delivery-store';
 import { MessageStore } from '../storage/message-store';
@@ -38,24 +44,39 @@ export class MessagesController {
 
   @Get()
   @ApiOkResponse({ type: MessagePage, description: 'Newest first; keyset pagination' })
-  @ApiQuery({ name: 'conversation', required: false, example: 'group:555001' })
-  @ApiQuery({ name: 'from', required: false, description: 'Sender user id' })
-  @ApiQuery({ name: 'since', required: false, description: 'ISO time or epoch ms, inclusive' })
-  @ApiQuery({ name: 'until', required: false, description: 'ISO time or epoch ms, exclusive' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'conversation', required: false, type: String, example: 'group:555001' })
+  @ApiQuery({ name: 'from', required: false, type: String, description: 'Sender user id' })
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    type: String,
+    description: 'ISO time or epoch ms, inclusive',
+  })
+  @ApiQuery({
+    name: 'until',
+    required: false,
+    type: String,
+    description: 'ISO time or epoch ms, exclusive',
+  })
+  @ApiQuery({ name: 'limit', required: false, type: String, description: '1-500, default 50' })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    type: String,
+    description: 'nextCursor of the previous page',
+  })
   async list(
-    @Query('conversation') conversation?: string,
-    @Query('from') from?: string,
-    @Query('since') since?: string,
-    @Query('until') until?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
+    @Query('conversation') conversation?: unknown,
+    @Query('from') from?: unknown,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
+    @Query('limit') limit?: unknown,
+    @Query('cursor') cursor?: unknown,
   ): Promise<MessagePage> {
     const page = await this.messages.list(
       {
-        conversation: conversation || undefined,
-        from: from || undefined,
+        conversation: queryText('conversation', conversation),
+        from: queryText('from', from),
         since: parseInstant('since', since),
         until: parseInstant('until', until),
       },
@@ -71,7 +92,8 @@ export class MessagesController {
   @Get(':key')
   @ApiOkResponse({ type: MessageDetail })
   @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
-  async get(@Param('key') key: string): Promise<MessageDetail> {
+  async get(@Param('key') keyParam: string): Promise<MessageDetail> {
+    const key = pathText('key', keyParam);
     const stored = await this.messages.findByKey(key);
     if (!stored) throw notFound(key);
     const deliveries = await this.deliveries.forMessage(key);
@@ -89,12 +111,18 @@ export class MessagesController {
     description: "The message's deliveries, due now with a fresh retry schedule",
   })
   @ApiNotFoundResponse({ description: 'ADMIN.NOT_FOUND' })
-  @ApiQuery({ name: 'listener', required: false, description: 'Replay to this listener only' })
+  @ApiQuery({
+    name: 'listener',
+    required: false,
+    type: String,
+    description: 'Replay to this listener only',
+  })
   async replay(
-    @Param('key') key: string,
-    @Query('listener') listener?: string,
+    @Param('key') keyParam: string,
+    @Query('listener') listener?: unknown,
   ): Promise<ReplayAnswer> {
-    const deliveries = await this.deliveryService.replay(key, listener || undefined);
+    const key = pathText('key', keyParam);
+    const deliveries = await this.deliveryService.replay(key, queryText('listener', listener));
     if (!deliveries) throw notFound(key);
     return {
       key,

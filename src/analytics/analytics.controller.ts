@@ -27,8 +27,18 @@ const iso = (ms: number | undefined): string | null =>
   ms === undefined ? null : new Date(ms).toISOString();
 
 const RANGE_QUERIES = [
-  ApiQuery({ name: 'since', required: false, description: 'ISO time or epoch ms, inclusive' }),
-  ApiQuery({ name: 'until', required: false, description: 'ISO time or epoch ms, exclusive' }),
+  ApiQuery({
+    name: 'since',
+    required: false,
+    type: String,
+    description: 'ISO time or epoch ms, inclusive',
+  }),
+  ApiQuery({
+    name: 'until',
+    required: false,
+    type: String,
+    description: 'ISO time or epoch ms, exclusive',
+  }),
 ];
 
 @ApiTags('analytics')
@@ -47,8 +57,8 @@ export class AnalyticsController {
   @ApiOkResponse({ description: 'Totals, webhook delay p50/p95, attachments by type, top 10s' })
   @RangeQueries()
   async summary(
-    @Query('since') since?: string,
-    @Query('until') until?: string,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
   ): Promise<AnalyticsSummary & { since: string | null; until: string | null }> {
     const range = parseTimeRange(since, until);
     const summary = await this.analytics.summary(range, TOP_LIMIT);
@@ -62,14 +72,15 @@ export class AnalyticsController {
   @ApiQuery({
     name: 'tz',
     required: false,
+    type: String,
     description: 'Whole-hour UTC offset for days: +02:00, -5, UTC',
   })
   @RangeQueries()
   async timeseries(
-    @Query('bucket') bucketText?: string,
-    @Query('since') since?: string,
-    @Query('until') until?: string,
-    @Query('tz') tz?: string,
+    @Query('bucket') bucketText?: unknown,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
+    @Query('tz') tz?: unknown,
   ): Promise<{
     bucket: 'hour' | 'day';
     tz: string;
@@ -104,13 +115,13 @@ export class AnalyticsController {
   @Get('top')
   @ApiOkResponse({ description: '{ by, items: [{ key, messages }] }' })
   @ApiQuery({ name: 'by', required: false, enum: ['conversation', 'sender'] })
-  @ApiQuery({ name: 'limit', required: false, description: '1-100, default 10' })
+  @ApiQuery({ name: 'limit', required: false, type: String, description: '1-100, default 10' })
   @RangeQueries()
   async top(
-    @Query('by') byText?: string,
-    @Query('limit') limitText?: string,
-    @Query('since') since?: string,
-    @Query('until') until?: string,
+    @Query('by') byText?: unknown,
+    @Query('limit') limitText?: unknown,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
   ): Promise<{ by: TopBy; items: { key: string; messages: number }[] }> {
     const by = parseChoice('by', byText, ['conversation', 'sender'] as const) ?? 'conversation';
     const limit = parseLimit(limitText, TOP_LIMIT, 100);
@@ -124,8 +135,8 @@ export class AnalyticsController {
   })
   @RangeQueries()
   async attachments(
-    @Query('since') since?: string,
-    @Query('until') until?: string,
+    @Query('since') since?: unknown,
+    @Query('until') until?: unknown,
   ): Promise<{ items: ContentTypeCount[]; attachments: number; bytes: number }> {
     const items = await this.analytics.attachments(parseTimeRange(since, until));
     return {

@@ -1,7 +1,7 @@
-import { invalidQuery, parseInstant } from '../common/query/query-params';
+import { invalidQuery, parseInstant, queryText } from '../common/query/query-params';
 import type { TimeRange } from './analytics-store';
 
-export function parseTimeRange(since?: string, until?: string): TimeRange {
+export function parseTimeRange(since: unknown, until: unknown): TimeRange {
   const range = { since: parseInstant('since', since), until: parseInstant('until', until) };
   if (range.since !== undefined && range.until !== undefined && range.since >= range.until) {
     throw invalidQuery('until', 'until must be later than since');
@@ -12,8 +12,9 @@ export function parseTimeRange(since?: string, until?: string): TimeRange {
 const OFFSET = /^([+-])(\d{1,2})(?::?(\d{2}))?$/;
 
 /** `+02:00`, `-5`, `+0530` (refused: not whole hours), `UTC`, `Z` → whole hours east of UTC. */
-export function parseOffsetHours(tz: string | undefined): number {
-  if (tz === undefined || tz === '' || /^(utc|z|gmt)$/i.test(tz)) return 0;
+export function parseOffsetHours(value: unknown): number {
+  const tz = queryText('tz', value, 16);
+  if (tz === undefined || /^(utc|z|gmt)$/i.test(tz)) return 0;
   // A `+` in a query string arrives as a space unless the client encoded it.
   const match = OFFSET.exec(tz.trim().replace(/^(\d)/, '+$1'));
   const hours = match ? Number(match[2]) * (match[1] === '-' ? -1 : 1) : NaN;

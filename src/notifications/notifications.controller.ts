@@ -7,7 +7,13 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { AdminTokenGuard } from '../common/guards/admin-token.guard';
-import { decodeCursor, parseChoice, parseLimit, Page } from '../common/query/query-params';
+import {
+  decodeCursor,
+  Page,
+  parseChoice,
+  parseLimit,
+  queryText,
+} from '../common/query/query-params';
 import { NotificationEntry, NotificationLog, NOTIFICATION_STATUSES } from './notification-log';
 
 @ApiTags('notifications')
@@ -24,22 +30,32 @@ export class NotificationsController {
     description:
       '{ items: [{ id, deliveryId, rule, channel, event, messageKey, conversation, status, error, remoteStatus, createdAt, finishedAt }], nextCursor }',
   })
-  @ApiQuery({ name: 'rule', required: false })
-  @ApiQuery({ name: 'channel', required: false, description: 'e.g. email, slack, webhook-2' })
+  @ApiQuery({ name: 'rule', required: false, type: String })
+  @ApiQuery({
+    name: 'channel',
+    required: false,
+    type: String,
+    description: 'e.g. email, slack, webhook-2',
+  })
   @ApiQuery({ name: 'status', required: false, enum: NOTIFICATION_STATUSES })
-  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
+  @ApiQuery({ name: 'limit', required: false, type: String, description: '1-500, default 50' })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    type: String,
+    description: 'nextCursor of the previous page',
+  })
   list(
-    @Query('rule') rule?: string,
-    @Query('channel') channel?: string,
-    @Query('status') status?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
+    @Query('rule') rule?: unknown,
+    @Query('channel') channel?: unknown,
+    @Query('status') status?: unknown,
+    @Query('limit') limit?: unknown,
+    @Query('cursor') cursor?: unknown,
   ): Promise<Page<NotificationEntry>> {
     return this.log.list(
       {
-        rule: rule || undefined,
-        channel: channel || undefined,
+        rule: queryText('rule', rule),
+        channel: queryText('channel', channel),
         status: parseChoice('status', status, NOTIFICATION_STATUSES),
       },
       parseLimit(limit),

@@ -1,5 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module';
+import { MessageBodyParser } from './body/message-body-parser';
 import { RawBodyMiddleware } from './body/raw-body.middleware';
 import { BasicTokenGuard } from './guards/basic-token.guard';
 import { RateLimitGuard } from './guards/rate-limit.guard';
@@ -9,7 +10,7 @@ import { WebhookService } from './webhook.service';
 @Module({
   imports: [DeliveryModule],
   controllers: [WebhookController],
-  providers: [WebhookService, BasicTokenGuard, RateLimitGuard],
+  providers: [WebhookService, BasicTokenGuard, RateLimitGuard, MessageBodyParser],
 })
 export class WebhookModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

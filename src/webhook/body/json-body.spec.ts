@@ -1,6 +1,15 @@
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../../common/errors/error-codes';
-import { MAX_JSON_DEPTH, nestsDeeperThan, parseJsonObject } from './json-body';
+import { decodeJsonText, MAX_JSON_DEPTH, parseJsonText, scanJsonText } from './json-body';
+
+/** The two steps as the webhook runs them: the text, then the object. */
+function parseJsonObject(body: Buffer | undefined): {
+  value: Record<string, unknown>;
+  text: string;
+} {
+  const text = decodeJsonText(body);
+  return { value: parseJsonText(text), text };
+}
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -239,19 +248,32 @@ describe('parseJsonObject', () => {
   });
 });
 
-describe('nestsDeeperThan', () => {
+describe('scanJsonText', () => {
+  const tooDeep = (text: string, max: number): boolean => scanJsonText(text, max).tooDeep;
+  const protoKey = (text: string): boolean => scanJsonText(text, MAX_JSON_DEPTH).protoKey;
+
   it('counts objects and arrays together', () => {
-    expect(nestsDeeperThan('{"a":[{"b":[]}]}', 4)).toBe(false);
-    expect(nestsDeeperThan('{"a":[{"b":[]}]}', 3)).toBe(true);
+    expect(tooDeep('{"a":[{"b":[]}]}', 4)).toBe(false);
+    expect(tooDeep('{"a":[{"b":[]}]}', 3)).toBe(true);
   });
 
   it('counts depth, not the number of containers', () => {
-    expect(nestsDeeperThan('[[],[],[],[],[],[]]', 2)).toBe(false);
+    expect(tooDeep('[[],[],[],[],[],[]]', 2)).toBe(false);
   });
 
   it('ignores brackets in strings, after escaped quotes and after escaped backslashes', () => {
-    expect(nestsDeeperThan('{"a":"[[[[[["}', 1)).toBe(false);
-    expect(nestsDeeperThan('{"a":"\\"[[[[["}', 1)).toBe(false);
-    expect(nestsDeeperThan('{"a":"\\\\","b":[[]]}', 2)).toBe(true);
+    expect(tooDeep('{"a":"[[[[[["}', 1)).toBe(false);
+    expect(tooDeep('{"a":"\\"[[[[["}', 1)).toBe(false);
+    expect(tooDeep('{"a":"\\\\","b":[[]]}', 2)).toBe(true);
+  });
+
+  it('finds a "__proto__" key however it is escaped or spaced, and only as a key', () => {
+    expect(protoKey('{"__proto__":1}')).toBe(true);
+    expect(protoKey('{"a":{"__proto__" \n :1}}')).toBe(true);
+    expect(protoKey('{"\\u005f_proto\\u005F_":1}')).toBe(true);
+    expect(protoKey('{"a":"__proto__"}')).toBe(false);
+    expect(protoKey('{"a":["__proto__",1]}')).toBe(false);
+    expect(protoKey('{"__proto__x":1,"\\u005fproto__":2}')).toBe(false);
+    expect(protoKey('{"a":"\\"__proto__\\":1"}')).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import { ErrorCode } from '../../common/errors/error-codes';
 import { validationPipeOptions } from '../../common/validation/validation.options';
 import { KommunicateMessageDto, MESSAGE_TEXT_MAX } from './kommunicate-message.dto';
 import { MessageFileDto } from './message-file.dto';
+import { pickMessageFields } from './pick-message-fields';
 import { toReceivedMessage } from './to-received-message';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'kommunicate');
@@ -15,7 +16,7 @@ const fixtureNames = readdirSync(FIXTURES).filter((name) => name.endsWith('.json
 const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
 
-/** The pipe exactly as main.ts and the e2e bootstrap build it. */
+/** The pipe exactly as main.ts and the e2e bootstrap build it, fed as JsonBodyInterceptor feeds it. */
 const pipe = new ValidationPipe(validationPipeOptions);
 const BODY: ArgumentMetadata = { type: 'body', metatype: KommunicateMessageDto, data: '' };
 
@@ -27,7 +28,7 @@ const minimal = (): Record<string, unknown> => ({
 });
 
 async function accept(plain: Record<string, unknown>): Promise<KommunicateMessageDto> {
-  const dto: unknown = await pipe.transform(plain, BODY);
+  const dto: unknown = await pipe.transform(pickMessageFields(plain), BODY);
   expect(dto).toBeInstanceOf(KommunicateMessageDto);
   return dto as KommunicateMessageDto;
 }
@@ -35,7 +36,7 @@ async function accept(plain: Record<string, unknown>): Promise<KommunicateMessag
 async function fieldErrors(plain: Record<string, unknown>): Promise<readonly FieldError[]> {
   let thrown: unknown;
   try {
-    await pipe.transform(plain, BODY);
+    await pipe.transform(pickMessageFields(plain), BODY);
   } catch (error) {
     thrown = error;
   }
@@ -81,7 +82,7 @@ describe('KommunicateMessageDto through the app’s ValidationPipe', () => {
           stopAtFirstError,
           validationError,
         };
-        const dto = plainToInstance(KommunicateMessageDto, fixture(name));
+        const dto = plainToInstance(KommunicateMessageDto, pickMessageFields(fixture(name)));
         expect(await validate(dto, validatorOptions)).toEqual([]);
       },
     );
@@ -272,13 +273,137 @@ describe('KommunicateMessageDto through the app’s ValidationPipe', () => {
       ]);
     });
 
-    it('rejects a timeStamp that is not an integer, negative or past year 2286', async () => {
-      const message = 'timeStamp must be an integer (epoch milliseconds)';
-      for (const timeStamp of ['soon', 1.5, -1, '-1', 10_000_000_000_000, '1e12']) {
+    it('rejects a timeStamp that is not an integer, or not between 2000 and 2100', async () => {
+      const message = 'timeStamp must be epoch milliseconds (an integer) from 2000 to 2100';
+      for (const timeStamp of [
+        'soon',
+        1.5,
+        -1,
+        '-1',
+        0,
+        1_700_000_000, // seconds, not milliseconds
+        Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+        Date.UTC(2100, 0, 1) + 1,
+        10_000_000_000_000,
+        1e300,
+        '1e12',
+      ]) {
         expect(await fieldErrors({ ...minimal(), timeStamp })).toEqual([
           { field: 'timeStamp', message },
         ]);
       }
+    });
+
+    it('accepts a timeStamp from the first millisecond of 2000 to the first of 2100', async () => {
+      for (const timeStamp of [Date.UTC(2000, 0, 1), Date.UTC(2100, 0, 1)]) {
+        expect((await accept({ ...minimal(), timeStamp })).timeStamp).toBe(timeStamp);
+      }
+    });
+
+    it('accepts a receiverLastSeenAtTime of 0 (never seen) but not past 2100', async () => {
+      expect(
+        (await accept({ ...minimal(), receiverLastSeenAtTime: 0 })).receiverLastSeenAtTime,
+      ).toBe(0);
+      expect(
+        await fieldErrors({ ...minimal(), receiverLastSeenAtTime: Date.UTC(2100, 0, 1) + 1 }),
+      ).toEqual([
+        {
+          field: 'receiverLastSeenAtTime',
+          message: 'receiverLastSeenAtTime must be epoch milliseconds (an integer) from 0 to 2100',
+        },
+      ]);
+    });
+  });
+
+  describe('ids beyond 2^53 − 1 are refused, never rounded', () => {
+    // JSON.parse has already rounded an unquoted 10000000000000001 to 1e16 when the DTO
+    // sees it; its exact digits are lost, so it can only be refused.
+    const parsed = (text: string): Record<string, unknown> => ({
+      ...minimal(),
+      ...(JSON.parse(text) as Record<string, unknown>),
+    });
+
+    it.each([
+      ['a 16-digit string past 2^53', parsed('{"groupId":"9999999999999999"}')],
+      ['an unquoted 10000000000000001', parsed('{"groupId":10000000000000001}')],
+      ['2^53', parsed('{"groupId":9007199254740992}')],
+      ['a 17-digit string', parsed('{"groupId":"10000000000000001"}')],
+      ['1e300', parsed('{"groupId":1e300}')],
+      ['a negative id', parsed('{"groupId":-5}')],
+      ['a fractional id', parsed('{"groupId":12.5}')],
+      ['a fractional string', parsed('{"groupId":"12.5"}')],
+    ])('groupId as %s', async (_label, body) => {
+      expect(await fieldErrors(body)).toEqual([
+        {
+          field: 'groupId',
+          message: 'groupId must be a whole number from 0 to 2^53 − 1 (9007199254740991)',
+        },
+      ]);
+    });
+
+    it('the same for conversationId', async () => {
+      expect(await fieldErrors(parsed('{"conversationId":10000000000000001}'))).toEqual([
+        {
+          field: 'conversationId',
+          message: 'conversationId must be a whole number from 0 to 2^53 − 1 (9007199254740991)',
+        },
+      ]);
+    });
+
+    it('keeps 2^53 − 1 exactly, as a number or as a string, and -0 as 0', async () => {
+      for (const groupId of [9007199254740991, '9007199254740991']) {
+        const dto = await accept({ ...minimal(), groupId });
+        expect(dto.groupId).toBe(9007199254740991);
+        expect(toReceivedMessage(dto, new Date()).conversationKey).toBe('group:9007199254740991');
+      }
+      for (const groupId of [-0, '-0']) {
+        expect(Object.is((await accept({ ...minimal(), groupId })).groupId, 0)).toBe(true);
+      }
+    });
+  });
+
+  describe('strings must be well-formed Unicode', () => {
+    const lone = 'sur\ud800';
+
+    it.each(['key', 'from', 'message', 'to', 'clientGroupId', 'groupName'])(
+      'a lone surrogate in %s is named',
+      async (field) => {
+        expect(await fieldErrors({ ...minimal(), [field]: lone })).toEqual([
+          { field, message: `${field} must be well-formed Unicode (it has a lone surrogate)` },
+        ]);
+      },
+    );
+
+    it.each(['name', 'url', 'contentType', 'thumbnailUrl'])(
+      'a lone surrogate in file.%s is named',
+      async (field) => {
+        const file = { url: 'https://example.com/a.png', [field]: `https://example.com/${lone}` };
+        expect(await fieldErrors({ ...minimal(), file })).toEqual([
+          {
+            field: `file.${field}`,
+            message: `file.${field} must be well-formed Unicode (it has a lone surrogate)`,
+          },
+        ]);
+      },
+    );
+
+    it.each([
+      ['a key', { [lone]: 'v' }],
+      ['a value', { k: `\udc00${lone}` }],
+    ])('a lone surrogate in %s of metadata is named', async (_label, metadata) => {
+      expect(await fieldErrors({ ...minimal(), metadata })).toEqual([
+        {
+          field: 'metadata',
+          message:
+            'metadata keys and values must be well-formed Unicode (one has a lone surrogate)',
+        },
+      ]);
+    });
+
+    it('accepts surrogate pairs, i.e. characters beyond the BMP', async () => {
+      const dto = await accept({ ...minimal(), key: 'k-👋', metadata: { '😀': '🎉' } });
+      expect(dto.key).toBe('k-👋');
+      expect(dto.metadata).toEqual({ '😀': '🎉' });
     });
   });
 
@@ -339,6 +464,14 @@ describe('KommunicateMessageDto through the app’s ValidationPipe', () => {
           { field: 'file.size', message: 'file.size must be a non-negative integer (bytes)' },
         ]);
       }
+    });
+
+    it.each([2 ** 40 + 1, 1e300])('rejects an absurd size %j', async (size) => {
+      expect(
+        await fieldErrors({ ...minimal(), file: { url: 'https://example.com/a.png', size } }),
+      ).toEqual([
+        { field: 'file.size', message: 'file.size must be at most 1 TiB (1099511627776 bytes)' },
+      ]);
     });
 
     it('accepts a size of zero', async () => {

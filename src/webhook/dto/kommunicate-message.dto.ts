@@ -12,6 +12,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsWellFormed } from '../../common/validation/is-well-formed.decorator';
 import { IsMetadata } from './is-metadata.decorator';
 import { toBoolean, toIdText, toInteger, toMetadata } from './lenient.transforms';
 import { MessageFileDto } from './message-file.dto';
@@ -21,10 +22,16 @@ import { MessageFileDto } from './message-file.dto';
 
 const ID_MAX = 256;
 export const MESSAGE_TEXT_MAX = 65_536;
-// Year 2286 in epoch ms: anything past it is not a real time stamp.
-const EPOCH_MS_MAX = 9_999_999_999_999;
+// Kommunicate's time stamps fall in this century; one outside it is garbage, or seconds
+// sent as milliseconds.
+const TIME_STAMP_MIN = Date.UTC(2000, 0, 1);
+const TIME_STAMP_MAX = Date.UTC(2100, 0, 1);
 const REQUIRED = { message: 'is required' };
-const EPOCH_MS = { message: 'must be an integer (epoch milliseconds)' };
+const TIME_STAMP = { message: 'must be epoch milliseconds (an integer) from 2000 to 2100' };
+// Never seen may come as 0.
+const LAST_SEEN = { message: 'must be epoch milliseconds (an integer) from 0 to 2100' };
+// Past 2^53 − 1 a number is rounded: two ids would become one conversation.
+const ID_NUMBER = { message: 'must be a whole number from 0 to 2^53 − 1 (9007199254740991)' };
 
 /**
  * A Kommunicate message webhook body. Fields the docs do not list are
@@ -33,51 +40,61 @@ const EPOCH_MS = { message: 'must be an integer (epoch milliseconds)' };
 export class KommunicateMessageDto {
   @MaxLength(ID_MAX)
   @IsNotEmpty()
+  @IsWellFormed()
   @IsString()
   @IsDefined(REQUIRED)
   key!: string;
 
   @MaxLength(ID_MAX)
   @IsNotEmpty()
+  @IsWellFormed()
   @IsString()
   @IsDefined(REQUIRED)
   from!: string;
 
   // May be empty: a message that only carries a file has no text.
   @MaxLength(MESSAGE_TEXT_MAX)
+  @IsWellFormed()
   @IsString()
   @IsDefined(REQUIRED)
   message!: string;
 
-  @Max(EPOCH_MS_MAX, EPOCH_MS)
-  @Min(0, EPOCH_MS)
-  @IsInt(EPOCH_MS)
+  @Max(TIME_STAMP_MAX, TIME_STAMP)
+  @Min(TIME_STAMP_MIN, TIME_STAMP)
+  @IsInt(TIME_STAMP)
   @IsDefined(REQUIRED)
   @Transform(toInteger)
   timeStamp!: number;
 
   @MaxLength(ID_MAX)
+  @IsWellFormed()
   @IsString()
   @IsOptional()
   to?: string;
 
-  @IsInt()
+  @Max(Number.MAX_SAFE_INTEGER, ID_NUMBER)
+  @Min(0, ID_NUMBER)
+  @IsInt(ID_NUMBER)
   @IsOptional()
   @Transform(toInteger)
   groupId?: number;
 
   @MaxLength(ID_MAX)
+  @IsWellFormed()
   @IsString()
   @IsOptional()
   @Transform(toIdText)
   clientGroupId?: string;
 
   @MaxLength(1024)
+  @IsWellFormed()
   @IsString()
   @IsOptional()
   groupName?: string;
 
-  @IsInt()
+  @Max(Number.MAX_SAFE_INTEGER, ID_NUMBER)
+  @Min(0, ID_NUMBER)
+  @IsInt(ID_NUMBER)
   @IsOptional()
   @Transform(toInteger)
   conversationId?: number;
@@ -87,9 +104,9 @@ export class KommunicateMessageDto {
   @Transform(toBoolean)
   receiverConnected?: boolean;
 
-  @Max(EPOCH_MS_MAX, EPOCH_MS)
-  @Min(0, EPOCH_MS)
-  @IsInt(EPOCH_MS)
+  @Max(TIME_STAMP_MAX, LAST_SEEN)
+  @Min(0, LAST_SEEN)
+  @IsInt(LAST_SEEN)
   @IsOptional()
   @Transform(toInteger)
   receiverLastSeenAtTime?: number;

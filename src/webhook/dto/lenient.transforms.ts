@@ -3,9 +3,15 @@ import type { TransformFnParams } from 'class-transformer';
 // Real senders send numbers as numeric strings; normalise them rather than reject.
 const INTEGER_TEXT = /^-?\d{1,16}$/;
 
-/** `"1700000000000"` → 1700000000000; anything else is left for the validators to judge. */
-export const toInteger = ({ value }: TransformFnParams): unknown =>
-  typeof value === 'string' && INTEGER_TEXT.test(value.trim()) ? Number(value.trim()) : value;
+/**
+ * `"1700000000000"` → 1700000000000, and -0 → 0; anything else is left for the
+ * validators to judge (a number past 2^53 − 1 among it: it may have been rounded).
+ */
+export const toInteger = ({ value }: TransformFnParams): unknown => {
+  const number: unknown =
+    typeof value === 'string' && INTEGER_TEXT.test(value.trim()) ? Number(value.trim()) : value;
+  return number === 0 ? 0 : number;
+};
 
 /** `"true"` / `"false"` → booleans. */
 export const toBoolean = ({ value }: TransformFnParams): unknown =>
@@ -21,20 +27,27 @@ export const METADATA_VALUE_MAX = 16_384;
 
 /**
  * Metadata is documented as string → string, but values arrive as objects,
- * numbers or booleans: those become their JSON text. A non-object is left as
- * it is so that the validator rejects it.
- *
- * Reads the plain object, not class-transformer's copy: the copy drops keys named like
- * Object.prototype members (`toString`, `valueOf`, …), which are ordinary metadata keys.
+ * numbers or booleans: those become their JSON text, and null ones are
+ * dropped. Only one entry past the limit is kept: enough for the validator to
+ * refuse the object, and no more work for anything after it.
  */
-export const toMetadata = ({ obj, key: property }: TransformFnParams): unknown => {
-  const value: unknown = (obj as Record<string, unknown>)[property];
-  if (value === null || value === undefined) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) return value;
-  const normalised: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+export function normaliseMetadata(value: Record<string, unknown>): Record<string, string> {
+  const entries: [string, string][] = [];
+  // Object.keys, not entries: a pair per key costs three times as much on a huge object.
+  for (const key of Object.keys(value)) {
+    const entry = value[key];
     if (entry === null || entry === undefined) continue;
-    normalised[key] = typeof entry === 'string' ? entry : JSON.stringify(entry);
+    entries.push([key, typeof entry === 'string' ? entry : JSON.stringify(entry)]);
+    if (entries.length > METADATA_MAX_ENTRIES) break;
   }
-  return normalised;
-};
+  // fromEntries makes every key an own property, whatever its name.
+  return Object.fromEntries(entries);
+}
+
+/**
+ * The metadata as pickMessageFields normalised it, read from the plain object:
+ * class-transformer's copy drops keys named like Object.prototype members
+ * (`toString`, `valueOf`, …), which are ordinary metadata keys.
+ */
+export const toMetadata = ({ obj, key }: TransformFnParams): unknown =>
+  (obj as Record<string, unknown>)[key];
