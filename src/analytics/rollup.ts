@@ -23,7 +23,7 @@ export interface RollupShape<R> {
 }
 
 /** Rows per statement: powers of two up to this, so a table compiles eight statements at most. */
-const MAX_ROWS = 128;
+export const MAX_ROWS = 128;
 
 /** The rollup tables as the query builder sees them when their names are values. */
 type AnyTables = Record<string, Record<string, number | string>>;
@@ -114,7 +114,7 @@ export class Rollup<R extends object> {
 }
 
 /** 300 rows → 128, 128, 32, 8, 4: chunk sizes from a fixed few, so few statements are compiled. */
-function powerOfTwoChunks<T>(rows: readonly T[], max: number): T[][] {
+export function powerOfTwoChunks<T>(rows: readonly T[], max: number): T[][] {
   const out: T[][] = [];
   let at = 0;
   while (at < rows.length) {

@@ -26,7 +26,7 @@ import {
   TopBy,
 } from './analytics-store';
 import { DELAY_COLUMNS, delayBucket, delayPercentiles } from './delay-histogram';
-import { Rollup } from './rollup';
+import { MAX_ROWS, powerOfTwoChunks, Rollup } from './rollup';
 
 type Totals = AnalyticsTotalsColumns;
 
@@ -71,9 +71,6 @@ const KEY_KINDS = Object.keys(KEYED) as TopBy[];
 /** A message counted once per aggregate; the marker's kind names the aggregate. */
 type CountedKind = 'message' | 'conversation-started';
 
-/** Rows per statement of the counted-once markers. */
-const COUNTED_ROWS = 128;
-
 /**
  * Aggregates as rollup tables written a batch at a time, and read so that a
  * query's cost follows the range asked for, not the traffic:
@@ -101,7 +98,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
         .values(rows.map((row) => columnsOf(row, ['message_key', 'kind'])))
         .onConflict((oc) => oc.columns(['message_key', 'kind']).doNothing())
         .returning('message_key'),
-    COUNTED_ROWS,
+    MAX_ROWS,
   );
   private readonly hourly = new Rollup<AnalyticsHourlyTable>(this.db, {
     table: 'analytics_hourly',
@@ -367,9 +364,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
   ): Promise<ReceivedMessage[]> {
     const byKey = new Map(messages.map((message) => [message.key, message]));
     const fresh: ReceivedMessage[] = [];
-    const keys = [...byKey.keys()];
-    for (let at = 0; at < keys.length; at += COUNTED_ROWS) {
-      const part = keys.slice(at, at + COUNTED_ROWS);
+    for (const part of powerOfTwoChunks([...byKey.keys()], MAX_ROWS)) {
       const { rows } = await this.counted.run(
         trx,
         part.map((key) => ({ message_key: key, kind })),
