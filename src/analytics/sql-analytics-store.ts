@@ -610,14 +610,16 @@ function keyedSql(t: KeyedTables) {
     const key = sql.ref(t.column);
     const totals = sql.table(t.totals);
     const inside = sql`first_bucket >= ${p.from} and first_bucket < ${p.to} and last_bucket < ${p.to}`;
-    // `+first_bucket` keeps SQLite on the last-hour index: the keys seen since `from` are few, those seen before it are all.
+    // Straddlers by last hour: seen last inside the span and first before it, or seen after it
+    // and first before its end. `+first_bucket` is no index term: SQLite reads the last-hour
+    // index (the keys seen since `from`), never the first-hour one (every key seen before it).
     return sql<{ key: string; messages: number; keys: number }>`
       with straddlers as materialized (
         select ${key} as key from ${totals}
-          where last_bucket >= ${p.from} and +first_bucket < ${p.from}
+          where last_bucket >= ${p.from} and last_bucket < ${p.to} and +first_bucket < ${p.from}
         union all
         select ${key} from ${totals}
-          where last_bucket >= ${p.to} and +first_bucket >= ${p.from} and +first_bucket < ${p.to}
+          where last_bucket >= ${p.to} and +first_bucket < ${p.to}
       ), partial as (
         select key, sum(messages) as messages from (
           select s.key, d.messages from straddlers as s cross join ${sql.table(t.daily)} as d
