@@ -20,7 +20,8 @@ export function describeMachine(pinned: boolean): string {
 export function replaceSection(file: string, id: string, content: string): void {
   const start = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;
-  const block = `${start}\n${content.trim()}\n${end}`;
+  // Blank lines around the content: Markdown blocks, as Prettier lays them out.
+  const block = `${start}\n\n${content.trim()}\n\n${end}`;
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
   const from = text.indexOf(start);
   const to = text.indexOf(end);

@@ -47,13 +47,15 @@ export type TopBy = 'conversation' | 'sender';
 export type BucketSize = 'hour' | 'day';
 
 /**
- * Aggregates kept per hour bucket (and per UTC day for distinct counts) as
- * events arrive; queries read buckets, never messages, so their cost grows
- * with the range and not with traffic.
+ * Aggregates kept per hour, per UTC day and per key as events arrive;
+ * queries read them, never messages, so their cost grows with the range and
+ * not with traffic.
  */
 export abstract class AnalyticsStore {
-  abstract recordMessage(message: ReceivedMessage): Promise<void>;
-  abstract recordConversationStarted(message: ReceivedMessage): Promise<void>;
+  /** Counts each message once, however often it is handed in (retries, replays, twice in a batch). */
+  abstract recordMessages(messages: readonly ReceivedMessage[]): Promise<void>;
+  /** Counts each conversation start once, likewise. */
+  abstract recordConversationsStarted(messages: readonly ReceivedMessage[]): Promise<void>;
   abstract summary(range: TimeRange, topLimit: number): Promise<AnalyticsSummary>;
   /**
    * One point per bucket in [since, until), empty ones included. Day buckets

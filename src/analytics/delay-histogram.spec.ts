@@ -8,7 +8,7 @@ import {
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-/** Bucket counts as recordMessage would keep them for these delays. */
+/** Bucket counts as the store keeps them for these delays. */
 function histogram(delays: number[]): Map<number, number> {
   const counts = new Map<number, number>();
   for (const delay of delays) {

@@ -1,3 +1,4 @@
+import type { AnalyticsDelayColumns } from '../storage/tables';
 import type { DelayPercentiles } from './analytics-store';
 
 /**
@@ -14,6 +15,13 @@ export const DELAY_BOUNDS_MS = [
  * not counted, so every bucket, the last included, has a real upper bound.
  */
 export const DELAY_OVERFLOW_MS = 86_400_000;
+
+export type DelayColumn = keyof AnalyticsDelayColumns;
+
+/** Where each bucket is counted: `delay_le_<upper bound>`, the overflow bucket last. */
+export const DELAY_COLUMNS = [...DELAY_BOUNDS_MS, DELAY_OVERFLOW_MS].map(
+  (bound) => [bound, `delay_le_${bound}` as DelayColumn] as const,
+);
 
 /**
  * The bucket a delay falls in; small negative delays (clock skew) count as 0;

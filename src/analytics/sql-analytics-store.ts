@@ -1,11 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, RawBuilder, sql } from 'kysely';
 import { Database } from '../storage/database';
-import type { Tables } from '../storage/tables';
+import { columnsOf, PreparedByCount, PreparedQuery } from '../storage/prepared-query';
+import type {
+  AnalyticsDailyContentTypesTable,
+  AnalyticsDailyTable,
+  AnalyticsHourlyContentTypesTable,
+  AnalyticsHourlyTable,
+  AnalyticsTotalsColumns,
+  Tables,
+} from '../storage/tables';
 import type { ReceivedMessage } from '../webhook/events';
 import {
   AnalyticsStore,
   AnalyticsSummary,
+  AnalyticsTotals,
   BucketSize,
   ContentTypeCount,
   DAY_MS,
@@ -16,157 +25,269 @@ import {
   TimeseriesPoint,
   TopBy,
 } from './analytics-store';
-import { delayBucket, delayPercentiles } from './delay-histogram';
+import { DELAY_COLUMNS, delayBucket, delayPercentiles } from './delay-histogram';
+import { MAX_ROWS, powerOfTwoChunks, Rollup } from './rollup';
+
+type Totals = AnalyticsTotalsColumns;
+
+const TOTALS_COLUMNS = [
+  'messages',
+  'attachments',
+  'attachment_bytes',
+  'offline_messages',
+  'conversations_started',
+  'active_conversations',
+  'senders',
+  ...DELAY_COLUMNS.map(([, column]) => column),
+] satisfies (keyof Totals)[];
+
+const DELAY_COLUMN_OF = new Map(DELAY_COLUMNS);
+/** What several periods' rows add up to; their distinct keys do not. */
+const ADDITIVE_COLUMNS = TOTALS_COLUMNS.filter(
+  (column) => column !== 'active_conversations' && column !== 'senders',
+);
+
+/** Where the counts of conversations and of senders live: the tables are alike but for the key's name. */
+const KEYED = {
+  conversation: {
+    hourly: 'analytics_hourly_conversations',
+    daily: 'analytics_daily_conversations',
+    totals: 'analytics_conversation_totals',
+    column: 'conversation_key',
+    distinct: 'active_conversations',
+    keyOf: (message: ReceivedMessage): string | null => message.conversationKey,
+  },
+  sender: {
+    hourly: 'analytics_hourly_senders',
+    daily: 'analytics_daily_senders',
+    totals: 'analytics_sender_totals',
+    column: 'sender',
+    distinct: 'senders',
+    keyOf: (message: ReceivedMessage): string | null => message.from,
+  },
+} as const;
+const KEY_KINDS = Object.keys(KEYED) as TopBy[];
+
+/** A message counted once per aggregate; the marker's kind names the aggregate. */
+type CountedKind = 'message' | 'conversation-started';
 
 /**
- * Plain Kysely with `ON CONFLICT … DO UPDATE`, which SQLite and PostgreSQL
- * both speak: counters grow by the values the insert proposed (`excluded`).
+ * Aggregates as rollup tables written a batch at a time, and read so that a
+ * query's cost follows the range asked for, not the traffic:
+ *
+ * - `analytics_hourly` and `analytics_daily` (UTC days): every count of the
+ *   period in one row, distinct keys and the delay histogram included;
+ * - per hour and per UTC day, each conversation's and sender's messages; the
+ *   day rows keep the first and last hour of the day the key was seen in,
+ *   so a day at another offset is counted from two UTC days' rows;
+ * - per key, its all-time count and the first and last hour it was seen in:
+ *   a key seen only inside a range counts its total there, and only the
+ *   keys that straddle an end of the range are summed from days and hours.
+ *
+ * Portable SQL: upserts with `on conflict … do update`, CASE for min/max.
  */
 @Injectable()
 export class SqlAnalyticsStore extends AnalyticsStore {
+  private readonly counted = new PreparedByCount<
+    { message_key: string; kind: CountedKind },
+    { message_key: string }
+  >(
+    (rows) =>
+      this.db
+        .insertInto('analytics_counted')
+        .values(rows.map((row) => columnsOf(row, ['message_key', 'kind'])))
+        .onConflict((oc) => oc.columns(['message_key', 'kind']).doNothing())
+        .returning('message_key'),
+    MAX_ROWS,
+  );
+  private readonly hourly = new Rollup<AnalyticsHourlyTable>(this.db, {
+    table: 'analytics_hourly',
+    keys: ['bucket_start'],
+    sums: TOTALS_COLUMNS,
+  });
+  private readonly daily = new Rollup<AnalyticsDailyTable>(this.db, {
+    table: 'analytics_daily',
+    keys: ['day_start'],
+    sums: TOTALS_COLUMNS,
+  });
+  private readonly hourlyContentTypes = new Rollup<AnalyticsHourlyContentTypesTable>(this.db, {
+    table: 'analytics_hourly_content_types',
+    keys: ['bucket_start', 'content_type'],
+    sums: ['attachments', 'bytes'],
+  });
+  private readonly dailyContentTypes = new Rollup<AnalyticsDailyContentTypesTable>(this.db, {
+    table: 'analytics_daily_content_types',
+    keys: ['day_start', 'content_type'],
+    sums: ['attachments', 'bytes'],
+  });
+  private readonly keyed = new Map(KEY_KINDS.map((by) => [by, new KeyedRollups(this.db, by)]));
+
+  private readonly totalsQuery = new PreparedQuery<EdgedSpan, Totals>((p) =>
+    this.db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('analytics_daily')
+          .select(TOTALS_COLUMNS)
+          .where('day_start', '>=', p.firstDay)
+          .where('day_start', '<', p.lastDay)
+          .unionAll(
+            eb
+              .selectFrom('analytics_hourly')
+              .select(TOTALS_COLUMNS)
+              .where('bucket_start', '>=', p.from)
+              .where('bucket_start', '<', p.headEnd),
+          )
+          .unionAll(
+            eb
+              .selectFrom('analytics_hourly')
+              .select(TOTALS_COLUMNS)
+              .where('bucket_start', '>=', p.tailStart)
+              .where('bucket_start', '<', p.to),
+          )
+          .as('periods'),
+      )
+      .select((eb) => TOTALS_COLUMNS.map((column) => eb.fn.sum<number>(column).as(column))),
+  );
+  private readonly contentTypesQuery = new PreparedQuery<
+    EdgedSpan,
+    { content_type: string; attachments: number; bytes: number }
+  >((p) =>
+    this.db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('analytics_daily_content_types')
+          .select(['content_type', 'attachments', 'bytes'])
+          .where('day_start', '>=', p.firstDay)
+          .where('day_start', '<', p.lastDay)
+          .unionAll(
+            eb
+              .selectFrom('analytics_hourly_content_types')
+              .select(['content_type', 'attachments', 'bytes'])
+              .where('bucket_start', '>=', p.from)
+              .where('bucket_start', '<', p.headEnd),
+          )
+          .unionAll(
+            eb
+              .selectFrom('analytics_hourly_content_types')
+              .select(['content_type', 'attachments', 'bytes'])
+              .where('bucket_start', '>=', p.tailStart)
+              .where('bucket_start', '<', p.to),
+          )
+          .as('periods'),
+      )
+      .select((eb) => [
+        'content_type',
+        eb.fn.sum<number>('attachments').as('attachments'),
+        eb.fn.sum<number>('bytes').as('bytes'),
+      ])
+      .groupBy('content_type')
+      .orderBy('attachments', 'desc')
+      .orderBy('content_type'),
+  );
+  private readonly hoursQuery = new PreparedQuery<HourSpan, AnalyticsHourlyTable>((p) =>
+    this.db
+      .selectFrom('analytics_hourly')
+      .select(['bucket_start', ...TOTALS_COLUMNS])
+      .where('bucket_start', '>=', p.from)
+      .where('bucket_start', '<', p.to),
+  );
+  private readonly daysQuery = new PreparedQuery<HourSpan, AnalyticsDailyTable>((p) =>
+    this.db
+      .selectFrom('analytics_daily')
+      .select(['day_start', ...TOTALS_COLUMNS])
+      .where('day_start', '>=', p.from)
+      .where('day_start', '<', p.to),
+  );
+  private readonly keyedQueries = new Map(
+    KEY_KINDS.map((by) => [by, prepareSql(this.db, keyedSql(KEYED[by]))]),
+  );
+  private readonly shiftedDayQueries = new Map(
+    KEY_KINDS.flatMap((by) =>
+      (['tails', 'heads'] as const).map((drive) => [
+        `${by}:${drive}`,
+        prepareSql(this.db, shiftedDaysSql(KEYED[by], drive)),
+      ]),
+    ),
+  );
+
   constructor(private readonly db: Database) {
     super();
   }
 
-  async recordMessage(message: ReceivedMessage): Promise<void> {
-    const bucket = hourBucket(message.receivedAt);
-    const day = dayBucket(message.receivedAt);
-    const size = message.file?.size ?? 0;
+  /** The store as the prepared queries run on it (they infer their executor's tables). */
+  private get reader(): Kysely<Tables> {
+    return this.db;
+  }
+
+  /**
+   * Counts the messages not counted before, all in one write: the markers
+   * first (a retry, a replay or a key twice in the batch counts once), then
+   * one upsert per rollup table.
+   */
+  async recordMessages(messages: readonly ReceivedMessage[]): Promise<void> {
     await this.db.write(async (trx) => {
-      if (!(await firstCount(trx, message.key, 'message'))) return;
-      await trx
-        .insertInto('analytics_hourly')
-        .values({
-          bucket_start: bucket,
-          messages: 1,
-          attachments: message.file ? 1 : 0,
-          attachment_bytes: size,
-          offline_messages: message.receiverConnected === false ? 1 : 0,
-          conversations_started: 0,
-        })
-        .onConflict((oc) =>
-          oc.column('bucket_start').doUpdateSet((eb) => ({
-            messages: eb('analytics_hourly.messages', '+', eb.ref('excluded.messages')),
-            attachments: eb('analytics_hourly.attachments', '+', eb.ref('excluded.attachments')),
-            attachment_bytes: eb(
-              'analytics_hourly.attachment_bytes',
-              '+',
-              eb.ref('excluded.attachment_bytes'),
-            ),
-            offline_messages: eb(
-              'analytics_hourly.offline_messages',
-              '+',
-              eb.ref('excluded.offline_messages'),
-            ),
-          })),
-        )
-        .execute();
-      if (message.conversationKey !== null) {
-        await trx
-          .insertInto('analytics_hourly_conversations')
-          .values({ bucket_start: bucket, conversation_key: message.conversationKey, messages: 1 })
-          .onConflict((oc) =>
-            oc.columns(['bucket_start', 'conversation_key']).doUpdateSet((eb) => ({
-              messages: eb('analytics_hourly_conversations.messages', '+', 1),
-            })),
-          )
-          .execute();
-        await trx
-          .insertInto('analytics_daily_conversations')
-          .values({ day_start: day, conversation_key: message.conversationKey, messages: 1 })
-          .onConflict((oc) =>
-            oc.columns(['day_start', 'conversation_key']).doUpdateSet((eb) => ({
-              messages: eb('analytics_daily_conversations.messages', '+', 1),
-            })),
-          )
-          .execute();
-      }
-      await trx
-        .insertInto('analytics_hourly_senders')
-        .values({ bucket_start: bucket, sender: message.from, messages: 1 })
-        .onConflict((oc) =>
-          oc.columns(['bucket_start', 'sender']).doUpdateSet((eb) => ({
-            messages: eb('analytics_hourly_senders.messages', '+', 1),
-          })),
-        )
-        .execute();
-      await trx
-        .insertInto('analytics_daily_senders')
-        .values({ day_start: day, sender: message.from, messages: 1 })
-        .onConflict((oc) =>
-          oc.columns(['day_start', 'sender']).doUpdateSet((eb) => ({
-            messages: eb('analytics_daily_senders.messages', '+', 1),
-          })),
-        )
-        .execute();
-      const delay = delayBucket(message.receivedAt.getTime() - message.timeStamp);
-      if (delay !== null) {
-        await trx
-          .insertInto('analytics_hourly_delay')
-          .values({ bucket_start: bucket, upper_ms: delay, count: 1 })
-          .onConflict((oc) =>
-            oc.columns(['bucket_start', 'upper_ms']).doUpdateSet((eb) => ({
-              count: eb('analytics_hourly_delay.count', '+', 1),
-            })),
-          )
-          .execute();
-      }
-      if (message.file) {
-        await trx
-          .insertInto('analytics_hourly_content_types')
-          .values({
-            bucket_start: bucket,
+      const fresh = await this.firstCounts(trx, messages, 'message');
+      if (fresh.length === 0) return;
+      const hours: AnalyticsHourlyTable[] = [];
+      const days: AnalyticsDailyTable[] = [];
+      const hourTypes: AnalyticsHourlyContentTypesTable[] = [];
+      const dayTypes: AnalyticsDailyContentTypesTable[] = [];
+      for (const message of fresh) {
+        const totals = totalsOf(message);
+        hours.push({ bucket_start: hourBucket(message.receivedAt), ...totals });
+        days.push({ day_start: dayBucket(message.receivedAt), ...totals });
+        if (message.file) {
+          const counts = {
             content_type: message.file.contentType ?? 'unknown',
             attachments: 1,
-            bytes: size,
-          })
-          .onConflict((oc) =>
-            oc.columns(['bucket_start', 'content_type']).doUpdateSet((eb) => ({
-              attachments: eb('analytics_hourly_content_types.attachments', '+', 1),
-              bytes: eb('analytics_hourly_content_types.bytes', '+', eb.ref('excluded.bytes')),
-            })),
-          )
-          .execute();
+            bytes: message.file.size ?? 0,
+          };
+          hourTypes.push({ bucket_start: hourBucket(message.receivedAt), ...counts });
+          dayTypes.push({ day_start: dayBucket(message.receivedAt), ...counts });
+        }
       }
+      // A key new to an hour or a day adds one to that period's distinct count.
+      for (const by of KEY_KINDS) {
+        const { distinct } = KEYED[by];
+        const created = await this.keyed.get(by)!.add(trx, fresh);
+        for (const hour of created.hours) hours.push({ bucket_start: hour, ...only(distinct) });
+        for (const day of created.days) days.push({ day_start: day, ...only(distinct) });
+      }
+      await this.hourly.add(trx, hours);
+      await this.daily.add(trx, days);
+      await this.hourlyContentTypes.add(trx, hourTypes);
+      await this.dailyContentTypes.add(trx, dayTypes);
     });
   }
 
-  async recordConversationStarted(message: ReceivedMessage): Promise<void> {
+  async recordConversationsStarted(messages: readonly ReceivedMessage[]): Promise<void> {
     await this.db.write(async (trx) => {
-      if (!(await firstCount(trx, message.key, 'conversation-started'))) return;
-      await trx
-        .insertInto('analytics_hourly')
-        .values({
-          bucket_start: hourBucket(message.receivedAt),
-          messages: 0,
-          attachments: 0,
-          attachment_bytes: 0,
-          offline_messages: 0,
-          conversations_started: 1,
-        })
-        .onConflict((oc) =>
-          oc.column('bucket_start').doUpdateSet((eb) => ({
-            conversations_started: eb('analytics_hourly.conversations_started', '+', 1),
-          })),
-        )
-        .execute();
+      const fresh = await this.firstCounts(trx, messages, 'conversation-started');
+      if (fresh.length === 0) return;
+      const started = only('conversations_started');
+      await this.hourly.add(
+        trx,
+        fresh.map((message) => ({ bucket_start: hourBucket(message.receivedAt), ...started })),
+      );
+      await this.daily.add(
+        trx,
+        fresh.map((message) => ({ day_start: dayBucket(message.receivedAt), ...started })),
+      );
     });
   }
 
   async summary(range: TimeRange, topLimit: number): Promise<AnalyticsSummary> {
-    const span = hoursOf(range);
-    const [totals, delays, conversations, senders, byContentType] = await Promise.all([
-      this.hourlyTotals(span),
-      this.delayCounts(span),
-      this.keyed('conversation', span, topLimit),
-      this.keyed('sender', span, topLimit),
-      this.attachmentsIn(span),
+    const span = edged(hoursOf(range));
+    const [totals, byContentType, conversations, senders] = await Promise.all([
+      this.totalsQuery.run(this.reader, span),
+      this.contentTypes(span),
+      this.keyedIn('conversation', span, topLimit),
+      this.keyedIn('sender', span, topLimit),
     ]);
+    const sums = noTotals();
+    addTotals(sums, totals.rows[0] ?? {});
     return {
-      ...totalsOf(totals),
-      activeConversations: conversations.distinct,
-      senders: senders.distinct,
-      webhookDelayMs: delayPercentiles(delays),
+      ...present(sums, conversations.distinct, senders.distinct),
       attachmentsByContentType: byContentType,
       topConversations: conversations.top.map(({ key, messages }) => ({
         conversationKey: key,
@@ -181,11 +302,11 @@ export class SqlAnalyticsStore extends AnalyticsStore {
     range: TimeRange,
     limit: number,
   ): Promise<{ key: string; messages: number }[]> {
-    return (await this.keyed(by, hoursOf(range), limit)).top;
+    return (await this.keyedIn(by, edged(hoursOf(range)), limit)).top;
   }
 
   attachments(range: TimeRange): Promise<ContentTypeCount[]> {
-    return this.attachmentsIn(hoursOf(range));
+    return this.contentTypes(edged(hoursOf(range)));
   }
 
   async timeseries(
@@ -195,105 +316,66 @@ export class SqlAnalyticsStore extends AnalyticsStore {
   ): Promise<TimeseriesPoint[]> {
     const size = bucket === 'hour' ? HOUR_MS : DAY_MS;
     const offset = bucket === 'hour' ? 0 : offsetHours * HOUR_MS;
-    // The bucket an hour falls in, as SQL and as code: midnight at the offset, for days.
+    // The bucket an hour falls in: midnight at the offset, for days.
     const startOf = (at: number): number => Math.floor((at + offset) / size) * size - offset;
-    // Literals, not parameters: a bound JS number is a REAL to SQLite, and its division would not floor.
-    const shifted = sql`(bucket_start + ${sql.lit(offset)})`;
-    const bucketSql = sql<number>`${shifted} - ${shifted} % ${sql.lit(size)} - ${sql.lit(offset)}`;
     const span = { from: startOf(range.since), to: startOf(range.until - 1) + size };
 
-    const [hours, conversations, senders, delays] = await Promise.all([
-      this.db
-        .selectFrom('analytics_hourly')
-        .selectAll()
-        .where('bucket_start', '>=', span.from)
-        .where('bucket_start', '<', span.to)
-        .execute(),
-      this.distinctPer('conversation', bucket, offset, bucketSql, span),
-      this.distinctPer('sender', bucket, offset, bucketSql, span),
-      this.db
-        .selectFrom('analytics_hourly_delay')
-        .select(['bucket_start', 'upper_ms', 'count'])
-        .where('bucket_start', '>=', span.from)
-        .where('bucket_start', '<', span.to)
-        .execute(),
-    ]);
-
-    const points = new Map<number, { totals: HourlyTotals; delays: Map<number, number> }>();
-    for (let start = span.from; start < span.to; start += size) {
-      points.set(start, { totals: { ...NO_TOTALS }, delays: new Map() });
+    const points = new Map<number, Totals>();
+    for (let start = span.from; start < span.to; start += size) points.set(start, noTotals());
+    if (offset === 0) {
+      // Hours, and UTC days, are rows of their own, distinct counts included.
+      const { rows } =
+        bucket === 'hour'
+          ? await this.hoursQuery.run(this.reader, span)
+          : await this.daysQuery.run(this.reader, span);
+      for (const row of rows) {
+        const start = 'bucket_start' in row ? row.bucket_start : row.day_start;
+        const point = points.get(Number(start));
+        if (point) addTotals(point, row);
+      }
+    } else {
+      // Days at another offset: the hours' counts add up; distinct keys come from two UTC days each.
+      const [{ rows: hours }, ...distinct] = await Promise.all([
+        this.hoursQuery.run(this.reader, span),
+        ...KEY_KINDS.map((by) => this.distinctPerShiftedDay(by, offsetHours, span)),
+      ]);
+      for (const hour of hours) {
+        const point = points.get(startOf(Number(hour.bucket_start)));
+        if (point) addTotals(point, hour, ADDITIVE_COLUMNS);
+      }
+      KEY_KINDS.forEach((by, index) => {
+        for (const [start, count] of distinct[index]) {
+          const point = points.get(start);
+          if (point) point[KEYED[by].distinct] = count;
+        }
+      });
     }
-    for (const hour of hours) {
-      const point = points.get(startOf(Number(hour.bucket_start)));
-      if (!point) continue;
-      point.totals.messages += Number(hour.messages);
-      point.totals.attachments += Number(hour.attachments);
-      point.totals.attachmentBytes += Number(hour.attachment_bytes);
-      point.totals.offlineMessages += Number(hour.offline_messages);
-      point.totals.conversationsStarted += Number(hour.conversations_started);
-    }
-    for (const row of delays) {
-      const point = points.get(startOf(Number(row.bucket_start)));
-      const upper = Number(row.upper_ms);
-      point?.delays.set(upper, (point.delays.get(upper) ?? 0) + Number(row.count));
-    }
-    return [...points].map(([start, { totals, delays: counts }]) => ({
+    return [...points].map(([start, totals]) => ({
       start,
-      ...totalsOf(totals),
-      activeConversations: conversations.get(start) ?? 0,
-      senders: senders.get(start) ?? 0,
-      webhookDelayMs: delayPercentiles(counts),
+      ...present(totals, totals.active_conversations, totals.senders),
     }));
   }
 
-  private async hourlyTotals(span: HourSpan): Promise<HourlyTotals> {
-    const row = await this.db
-      .selectFrom('analytics_hourly')
-      .where('bucket_start', '>=', span.from)
-      .where('bucket_start', '<', span.to)
-      .select((eb) => [
-        eb.fn.sum<number>('messages').as('messages'),
-        eb.fn.sum<number>('attachments').as('attachments'),
-        eb.fn.sum<number>('attachment_bytes').as('attachmentBytes'),
-        eb.fn.sum<number>('offline_messages').as('offlineMessages'),
-        eb.fn.sum<number>('conversations_started').as('conversationsStarted'),
-      ])
-      .executeTakeFirstOrThrow();
-    // SUM over no rows is NULL: Number(null) is 0.
-    return {
-      messages: Number(row.messages),
-      attachments: Number(row.attachments),
-      attachmentBytes: Number(row.attachmentBytes),
-      offlineMessages: Number(row.offlineMessages),
-      conversationsStarted: Number(row.conversationsStarted),
-    };
+  /** The messages of the batch not yet counted for `kind`, each once, marked as counted. */
+  private async firstCounts(
+    trx: Kysely<Tables>,
+    messages: readonly ReceivedMessage[],
+    kind: CountedKind,
+  ): Promise<ReceivedMessage[]> {
+    const byKey = new Map(messages.map((message) => [message.key, message]));
+    const fresh: ReceivedMessage[] = [];
+    for (const part of powerOfTwoChunks([...byKey.keys()], MAX_ROWS)) {
+      const { rows } = await this.counted.run(
+        trx,
+        part.map((key) => ({ message_key: key, kind })),
+      );
+      for (const row of rows) fresh.push(byKey.get(row.message_key)!);
+    }
+    return fresh;
   }
 
-  private async delayCounts(span: HourSpan): Promise<Map<number, number>> {
-    const rows = await this.db
-      .selectFrom('analytics_hourly_delay')
-      .where('bucket_start', '>=', span.from)
-      .where('bucket_start', '<', span.to)
-      .select((eb) => ['upper_ms', eb.fn.sum<number>('count').as('count')])
-      .groupBy('upper_ms')
-      .execute();
-    return new Map(rows.map((row) => [Number(row.upper_ms), Number(row.count)]));
-  }
-
-  private async attachmentsIn(span: HourSpan): Promise<ContentTypeCount[]> {
-    const rows = await this.db
-      .selectFrom('analytics_hourly_content_types')
-      .where('bucket_start', '>=', span.from)
-      .where('bucket_start', '<', span.to)
-      .select((eb) => [
-        'content_type',
-        eb.fn.sum<number>('attachments').as('attachments'),
-        eb.fn.sum<number>('bytes').as('bytes'),
-      ])
-      .groupBy('content_type')
-      .orderBy('attachments', 'desc')
-      .orderBy('content_type')
-      .execute();
+  private async contentTypes(span: EdgedSpan): Promise<ContentTypeCount[]> {
+    const { rows } = await this.contentTypesQuery.run(this.reader, span);
     return rows.map((row) => ({
       contentType: row.content_type,
       attachments: Number(row.attachments),
@@ -301,84 +383,121 @@ export class SqlAnalyticsStore extends AnalyticsStore {
     }));
   }
 
-  /**
-   * Distinct keys and the busiest ones over a span: whole UTC days from the
-   * daily table, the hours at either end from the hourly one, so a month
-   * reads about thirty rows per key instead of seven hundred.
-   */
-  private async keyed(
+  /** Distinct keys over the span and the busiest ones. */
+  private async keyedIn(
     by: TopBy,
-    span: HourSpan,
+    span: EdgedSpan,
     limit: number,
   ): Promise<{ distinct: number; top: { key: string; messages: number }[] }> {
-    const { hourly, daily, column } = KEYED_TABLES[by];
-    const firstDay = Math.ceil(span.from / DAY_MS) * DAY_MS;
-    const lastDay = Math.max(firstDay, Math.floor(span.to / DAY_MS) * DAY_MS);
-    const rows = sql<{ key: string; messages: number }>`
-      select ${sql.ref(column)} as key, messages from ${sql.table(daily)}
-        where day_start >= ${firstDay} and day_start < ${lastDay}
-      union all
-      select ${sql.ref(column)} as key, messages from ${sql.table(hourly)}
-        where bucket_start >= ${span.from} and bucket_start < ${Math.min(firstDay, span.to)}
-      union all
-      select ${sql.ref(column)} as key, messages from ${sql.table(hourly)}
-        where bucket_start >= ${Math.max(lastDay, span.from)} and bucket_start < ${span.to}`;
-    // Two index ranges for the edge hours (an OR of them would scan the table), and one
-    // pass over the rows: the window count sees every group before LIMIT keeps the top.
-    const { rows: top } = await sql<{ key: string; messages: number; distinct: number }>`
-      select key, sum(messages) as messages, count(*) over () as ${sql.ref('distinct')}
-      from (${rows}) as k
-      group by key order by messages desc, key limit ${limit}`.execute(this.db);
+    const { rows } = await this.keyedQueries.get(by)!.run(this.reader, { ...span, limit });
     return {
-      distinct: Number(top[0]?.distinct ?? 0),
-      top: top.map((row) => ({ key: row.key, messages: Number(row.messages) })),
+      distinct: Number(rows[0]?.keys ?? 0),
+      top: rows.map((row) => ({ key: row.key, messages: Number(row.messages) })),
     };
   }
 
   /**
-   * Distinct keys per bucket of a time series. Rows are unique per (bucket,
-   * key), so hours and UTC days are plain counts on their own tables; days at
-   * another offset regroup the hours.
+   * Distinct keys per day at a whole-hour offset. Such a day is the tail of
+   * one UTC day (from hour `shift` on) and the head of the next (before it):
+   * its keys are those seen in the tail, plus those seen in the head, less
+   * those seen in both; first and last hour of each UTC day row tell which.
    */
-  private async distinctPer(
+  private async distinctPerShiftedDay(
     by: TopBy,
-    bucket: BucketSize,
-    offset: number,
-    bucketSql: RawBuilder<number>,
+    offsetHours: number,
     span: HourSpan,
   ): Promise<Map<number, number>> {
-    const { hourly, daily, column } = KEYED_TABLES[by];
-    const query =
-      bucket === 'hour'
-        ? sql<{ start: number; count: number }>`
-            select bucket_start as start, count(*) as count from ${sql.table(hourly)}
-            where bucket_start >= ${span.from} and bucket_start < ${span.to} group by bucket_start`
-        : offset === 0
-          ? sql<{ start: number; count: number }>`
-              select day_start as start, count(*) as count from ${sql.table(daily)}
-              where day_start >= ${span.from} and day_start < ${span.to} group by day_start`
-          : sql<{ start: number; count: number }>`
-              select ${bucketSql} as start, count(distinct ${sql.ref(column)}) as count
-              from ${sql.table(hourly)}
-              where bucket_start >= ${span.from} and bucket_start < ${span.to} group by 1`;
-    const { rows } = await query.execute(this.db);
-    return new Map(rows.map((row) => [Number(row.start), Number(row.count)]));
+    const shift = (((-offsetHours % 24) + 24) % 24) * HOUR_MS;
+    const shiftHours = shift / HOUR_MS;
+    // The keys seen in both parts are found from the side with fewer hours.
+    const drive = shiftHours >= 12 ? 'tails' : 'heads';
+    const { rows } = await this.shiftedDayQueries.get(`${by}:${drive}`)!.run(this.reader, {
+      from: span.from - DAY_MS,
+      to: span.to + DAY_MS,
+      shift: shiftHours,
+    });
+    const counts = new Map<number, number>();
+    const add = (start: number, count: number) =>
+      counts.set(start, (counts.get(start) ?? 0) + count);
+    for (const row of rows) {
+      const day = Number(row.day_start);
+      add(day - DAY_MS + shift, Number(row.heads));
+      add(day + shift, Number(row.tails));
+      add(drive === 'tails' ? day + shift : day - DAY_MS + shift, -Number(row.spanning));
+    }
+    return counts;
   }
 }
 
-/** Where the per-key counts of conversations and senders live. */
-const KEYED_TABLES = {
-  conversation: {
-    hourly: 'analytics_hourly_conversations',
-    daily: 'analytics_daily_conversations',
-    column: 'conversation_key',
-  },
-  sender: {
-    hourly: 'analytics_hourly_senders',
-    daily: 'analytics_daily_senders',
-    column: 'sender',
-  },
-} as const;
+/** The per-key tables of conversations or of senders, written together. */
+class KeyedRollups {
+  private readonly hourly: Rollup<KeyedRow>;
+  private readonly daily: Rollup<KeyedRow>;
+  private readonly totals: Rollup<KeyedRow>;
+  private readonly tables: (typeof KEYED)[TopBy];
+
+  constructor(db: Kysely<Tables>, by: TopBy) {
+    this.tables = KEYED[by];
+    const { hourly, daily, totals, column } = this.tables;
+    this.hourly = new Rollup(db, {
+      table: hourly,
+      keys: ['bucket_start', column],
+      sums: ['messages'],
+      presence: 'messages',
+    });
+    this.daily = new Rollup(db, {
+      table: daily,
+      keys: ['day_start', column],
+      sums: ['messages'],
+      least: ['first_hour'],
+      greatest: ['last_hour'],
+      presence: 'messages',
+    });
+    this.totals = new Rollup(db, {
+      table: totals,
+      keys: [column],
+      sums: ['messages'],
+      least: ['first_bucket'],
+      greatest: ['last_bucket'],
+    });
+  }
+
+  /** Counts the messages per key; returns the hours and days where a key was new, once per key. */
+  async add(
+    trx: Kysely<Tables>,
+    messages: readonly ReceivedMessage[],
+  ): Promise<{ hours: number[]; days: number[] }> {
+    const { column, keyOf } = this.tables;
+    const hours: KeyedRow[] = [];
+    const days: KeyedRow[] = [];
+    const totals: KeyedRow[] = [];
+    for (const message of messages) {
+      const key = keyOf(message);
+      if (key === null) continue;
+      const hour = hourBucket(message.receivedAt);
+      const day = dayBucket(message.receivedAt);
+      const hourOfDay = (hour - day) / HOUR_MS;
+      hours.push({ bucket_start: hour, [column]: key, messages: 1 });
+      days.push({
+        day_start: day,
+        [column]: key,
+        messages: 1,
+        first_hour: hourOfDay,
+        last_hour: hourOfDay,
+      });
+      totals.push({ [column]: key, messages: 1, first_bucket: hour, last_bucket: hour });
+    }
+    const newHours = await this.hourly.add(trx, hours);
+    const newDays = await this.daily.add(trx, days);
+    await this.totals.add(trx, totals);
+    return {
+      hours: newHours.map((row) => Number(row.bucket_start)),
+      days: newDays.map((row) => Number(row.day_start)),
+    };
+  }
+}
+
+type KeyedRow = Record<string, number | string>;
 
 interface HourSpan {
   /** First hour bucket, inclusive. */
@@ -387,21 +506,28 @@ interface HourSpan {
   readonly to: number;
 }
 
-interface HourlyTotals {
-  messages: number;
-  attachments: number;
-  attachmentBytes: number;
-  offlineMessages: number;
-  conversationsStarted: number;
+/**
+ * A span cut into whole UTC days, [firstDay, lastDay), and the hours at
+ * either end: [from, headEnd) and [tailStart, to).
+ */
+interface EdgedSpan extends HourSpan {
+  readonly firstDay: number;
+  readonly lastDay: number;
+  readonly headEnd: number;
+  readonly tailStart: number;
 }
 
-const NO_TOTALS: HourlyTotals = {
-  messages: 0,
-  attachments: 0,
-  attachmentBytes: 0,
-  offlineMessages: 0,
-  conversationsStarted: 0,
-};
+function edged(span: HourSpan): EdgedSpan {
+  const firstDay = Math.ceil(span.from / DAY_MS) * DAY_MS;
+  const lastDay = Math.max(firstDay, Math.floor(span.to / DAY_MS) * DAY_MS);
+  return {
+    ...span,
+    firstDay,
+    lastDay,
+    headEnd: Math.min(firstDay, span.to),
+    tailStart: Math.max(lastDay, span.from),
+  };
+}
 
 /** Whole hour buckets: `since` is rounded down to its hour; open ends reach as far as any data. */
 function hoursOf(range: TimeRange): HourSpan {
@@ -411,26 +537,139 @@ function hoursOf(range: TimeRange): HourSpan {
   };
 }
 
-function totalsOf(totals: HourlyTotals) {
+const ZERO = Object.fromEntries(TOTALS_COLUMNS.map((column) => [column, 0])) as unknown as Totals;
+
+function noTotals(): Totals {
+  return { ...ZERO };
+}
+
+/** Zero everywhere but one in `column`. */
+function only(column: keyof Totals): Totals {
+  return { ...noTotals(), [column]: 1 };
+}
+
+/** One message's contribution to its hour and its day. */
+function totalsOf(message: ReceivedMessage): Totals {
+  const totals = noTotals();
+  totals.messages = 1;
+  if (message.file) {
+    totals.attachments = 1;
+    totals.attachment_bytes = message.file.size ?? 0;
+  }
+  if (message.receiverConnected === false) totals.offline_messages = 1;
+  const delay = delayBucket(message.receivedAt.getTime() - message.timeStamp);
+  if (delay !== null) totals[DELAY_COLUMN_OF.get(delay)!] = 1;
+  return totals;
+}
+
+type TotalsRow = Partial<Record<keyof Totals, unknown>>;
+
+/** Adds a row's counters (PostgreSQL returns bigint sums as text; an empty SUM is null). */
+function addTotals(
+  into: Totals,
+  row: TotalsRow,
+  columns: readonly (keyof Totals)[] = TOTALS_COLUMNS,
+): void {
+  for (const column of columns) into[column] += Number(row[column] ?? 0);
+}
+
+function present(totals: Totals, activeConversations: number, senders: number): AnalyticsTotals {
   return {
-    ...totals,
-    offlineShare: totals.messages === 0 ? 0 : totals.offlineMessages / totals.messages,
+    messages: totals.messages,
+    attachments: totals.attachments,
+    attachmentBytes: totals.attachment_bytes,
+    offlineMessages: totals.offline_messages,
+    conversationsStarted: totals.conversations_started,
+    offlineShare: totals.messages === 0 ? 0 : totals.offline_messages / totals.messages,
+    activeConversations,
+    senders,
+    webhookDelayMs: delayPercentiles(
+      new Map(DELAY_COLUMNS.map(([bound, column]) => [bound, totals[column]])),
+    ),
+  };
+}
+
+/** A raw SQL query prepared like a built one: compiled once, run with new parameters. */
+function prepareSql<P extends object, R>(
+  db: Kysely<Tables>,
+  build: (p: { readonly [K in keyof P]: P[K] }) => RawBuilder<R>,
+): PreparedQuery<P, R> {
+  return new PreparedQuery<P, R>((p) => ({ compile: () => build(p).compile(db) }));
+}
+
+type KeyedTables = (typeof KEYED)[TopBy];
+
+/**
+ * Distinct keys over a span and the busiest ones, in one statement. A key
+ * whose first and last hour lie inside the span counts its all-time total
+ * (read in first-hour order, no grouping); only the keys that straddle an end
+ * of the span are summed from their days and edge hours.
+ */
+function keyedSql(t: KeyedTables) {
+  return (p: { readonly [K in keyof (EdgedSpan & { limit: number })]: number }) => {
+    const key = sql.ref(t.column);
+    const totals = sql.table(t.totals);
+    const inside = sql`first_bucket >= ${p.from} and first_bucket < ${p.to} and last_bucket < ${p.to}`;
+    // Straddlers by last hour: seen last inside the span and first before it, or seen after it
+    // and first before its end. `+first_bucket` is no index term: SQLite reads the last-hour
+    // index (the keys seen since `from`), never the first-hour one (every key seen before it).
+    return sql<{ key: string; messages: number; keys: number }>`
+      with straddlers as materialized (
+        select ${key} as key from ${totals}
+          where last_bucket >= ${p.from} and last_bucket < ${p.to} and +first_bucket < ${p.from}
+        union all
+        select ${key} from ${totals}
+          where last_bucket >= ${p.to} and +first_bucket < ${p.to}
+      ), partial as (
+        select key, sum(messages) as messages from (
+          select s.key, d.messages from straddlers as s cross join ${sql.table(t.daily)} as d
+            where d.${key} = s.key and d.day_start >= ${p.firstDay} and d.day_start < ${p.lastDay}
+          union all
+          select ${key}, messages from ${sql.table(t.hourly)}
+            where bucket_start >= ${p.from} and bucket_start < ${p.headEnd}
+              and ${key} in (select key from straddlers)
+          union all
+          select ${key}, messages from ${sql.table(t.hourly)}
+            where bucket_start >= ${p.tailStart} and bucket_start < ${p.to}
+              and ${key} in (select key from straddlers)
+        ) as kept group by key
+      )
+      select key, messages,
+        (select count(*) from ${totals} where ${inside}) + (select count(*) from partial) as keys
+      from (
+        select key, messages from (
+          select ${key} as key, messages from ${totals} where ${inside}
+          order by messages desc, ${key} limit ${p.limit}
+        ) as whole
+        union all
+        select key, messages from partial
+      ) as ranked
+      order by messages desc, key limit ${p.limit}`;
   };
 }
 
 /**
- * Marks (message, aggregate) as counted; false when it already was. Deliveries
- * are at-least-once, so a retry or a replay must not count a message again.
+ * Per UTC day: the keys seen before hour `shift` (heads), from it on
+ * (tails), and those of the tails also seen in the next day's head (or of
+ * the heads also seen in the previous day's tail), looked up by key.
  */
-async function firstCount(
-  trx: Kysely<Tables>,
-  messageKey: string,
-  kind: string,
-): Promise<boolean> {
-  const result = await trx
-    .insertInto('analytics_counted')
-    .values({ message_key: messageKey, kind })
-    .onConflict((oc) => oc.columns(['message_key', 'kind']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows) === 1;
+function shiftedDaysSql(t: KeyedTables, drive: 'tails' | 'heads') {
+  return (p: { readonly from: number; readonly to: number; readonly shift: number }) => {
+    const key = sql.ref(t.column);
+    const table = sql.table(t.daily);
+    const both =
+      drive === 'tails'
+        ? sql`d.last_hour >= ${p.shift} and exists (select 1 from ${table} o
+            where o.day_start = d.day_start + ${sql.lit(DAY_MS)} and o.${key} = d.${key} and o.first_hour < ${p.shift})`
+        : sql`d.first_hour < ${p.shift} and exists (select 1 from ${table} o
+            where o.day_start = d.day_start - ${sql.lit(DAY_MS)} and o.${key} = d.${key} and o.last_hour >= ${p.shift})`;
+    return sql<{ day_start: number; heads: number; tails: number; spanning: number }>`
+      select day_start,
+        sum(case when first_hour < ${p.shift} then 1 else 0 end) as heads,
+        sum(case when last_hour >= ${p.shift} then 1 else 0 end) as tails,
+        sum(case when ${both} then 1 else 0 end) as spanning
+      from ${table} as d
+      where day_start >= ${p.from} and day_start < ${p.to}
+      group by day_start`;
+  };
 }

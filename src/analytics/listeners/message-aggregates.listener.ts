@@ -2,12 +2,16 @@ import { DurableHandler, DurableListener } from '../../delivery/durable-listener
 import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../../webhook/events';
 import { AnalyticsStore } from '../analytics-store';
 
-/** Keeps the hourly message aggregates up to date; counts each message once, however often it runs. */
+/** Keeps the message aggregates up to date, a batch per write; counts each message once, however often it runs. */
 @DurableListener(MESSAGE_RECEIVED, 'analytics.messages')
 export class MessageAggregatesListener implements DurableHandler<MessageReceivedEvent> {
   constructor(private readonly analytics: AnalyticsStore) {}
 
-  async handle(event: MessageReceivedEvent): Promise<void> {
-    await this.analytics.recordMessage(event.message);
+  handle(event: MessageReceivedEvent): Promise<void> {
+    return this.handleBatch([event]);
+  }
+
+  async handleBatch(events: readonly MessageReceivedEvent[]): Promise<void> {
+    await this.analytics.recordMessages(events.map((event) => event.message));
   }
 }
