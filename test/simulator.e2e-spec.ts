@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { MessageView } from '../src/admin/views/message.view';
 import { runSimulation, SimulationSummary, trafficFor } from '../scripts/simulate';
 import { expectedTotals, generateTraffic, SHARES } from '../scripts/traffic';

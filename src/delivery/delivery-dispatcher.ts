@@ -50,7 +50,9 @@ export class PlannedOutbox implements Outbox {
 
   /** The events the committed message caused. */
   eventsOf(conversationStarted: boolean): AnyDomainEvent[] {
-    return this.events.filter((event) => conversationStarted || event.name !== CONVERSATION_STARTED);
+    return this.events.filter(
+      (event) => conversationStarted || event.name !== CONVERSATION_STARTED,
+    );
   }
 
   jobsOf(conversationStarted: boolean): DeliveryJob[] {

@@ -37,8 +37,10 @@ const FIRST_BACKOFF_MS = 2;
 const MAX_BACKOFF_MS = 50;
 
 /** Thrown inside a transaction to roll it back because one write of the batch failed. */
-class WriteFailed {
-  constructor(readonly index: number) {}
+class WriteFailed extends Error {
+  constructor(readonly index: number) {
+    super(`write ${index} of the batch failed`);
+  }
 }
 
 /**
