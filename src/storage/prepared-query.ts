@@ -5,6 +5,29 @@ const MARKER = '\u0000kommhook-param:';
 /** Stand-ins for the parameters while the query is built: typed as the values they stand for. */
 export type Placeholders<P> = { readonly [K in keyof P]: P[K] };
 
+type Slot = { readonly row: number; readonly name: string } | { readonly constant: unknown };
+
+/** Placeholders for row `row`: each property read gives a marker naming the row and the value. */
+const placeholdersFor = <P>(row: number): Placeholders<P> =>
+  new Proxy({} as Placeholders<P>, { get: (_target, name) => `${MARKER}${row}:${String(name)}` });
+
+/** Compiles a query built from placeholders, and finds where each placeholder went. */
+function compile<R>(query: Compilable<R>): { compiled: CompiledQuery<R>; slots: Slot[] } {
+  const compiled = query.compile();
+  const slots = compiled.parameters.map((value): Slot => {
+    if (typeof value !== 'string' || !value.startsWith(MARKER)) return { constant: value };
+    const [row, name] = value.slice(MARKER.length).split(/:(.*)/s);
+    return { row: Number(row), name };
+  });
+  return { compiled, slots };
+}
+
+function bind(slots: readonly Slot[], rows: readonly object[]): unknown[] {
+  return slots.map((slot) =>
+    'constant' in slot ? slot.constant : (rows[slot.row] as Record<string, unknown>)[slot.name],
+  );
+}
+
 /**
  * A query built and compiled once, by whichever dialect the store speaks,
  * and then run many times with new parameters. Building and compiling a
@@ -17,36 +40,23 @@ export type Placeholders<P> = { readonly [K in keyof P]: P[K] };
  */
 export class PreparedQuery<P extends object, R = unknown> {
   private readonly compiled: CompiledQuery<R>;
-  /** For each compiled parameter: the name of the value to bind, or the constant to keep. */
-  private readonly slots: ({ name: keyof P } | { constant: unknown })[];
+  private readonly slots: readonly Slot[];
 
   constructor(build: (params: Placeholders<P>) => Compilable<R>) {
-    const placeholders = new Proxy({} as Placeholders<P>, {
-      get: (_target, name) => `${MARKER}${String(name)}`,
-    });
-    this.compiled = build(placeholders).compile();
-    this.slots = this.compiled.parameters.map((value) =>
-      typeof value === 'string' && value.startsWith(MARKER)
-        ? { name: value.slice(MARKER.length) as keyof P }
-        : { constant: value },
-    );
+    ({ compiled: this.compiled, slots: this.slots } = compile(build(placeholdersFor<P>(0))));
   }
 
   run<DB>(executor: Kysely<DB>, params: P): Promise<QueryResult<R>> {
-    const parameters = this.slots.map((slot) =>
-      'name' in slot ? (params[slot.name] as unknown) : slot.constant,
-    );
-    return executor.executeQuery<R>({ ...this.compiled, parameters });
+    return executor.executeQuery<R>({ ...this.compiled, parameters: bind(this.slots, [params]) });
   }
 }
 
 /**
  * Prepared queries over a varying number of rows (multi-row inserts), one
- * per row count, built the first time that count is asked for. Row `i`'s
- * values are named `<column>_<i>`, see `rowParams`.
+ * per row count, built the first time that count is asked for.
  */
 export class PreparedByCount<P extends object, R = unknown> {
-  private readonly byCount = new Map<number, PreparedQuery<Record<string, unknown>, R>>();
+  private readonly byCount = new Map<number, { compiled: CompiledQuery<R>; slots: Slot[] }>();
 
   constructor(
     private readonly build: (rows: readonly Placeholders<P>[]) => Compilable<R>,
@@ -60,31 +70,13 @@ export class PreparedByCount<P extends object, R = unknown> {
     }
     let query = this.byCount.get(rows.length);
     if (!query) {
-      const count = rows.length;
-      query = new PreparedQuery<Record<string, unknown>, R>((params) =>
-        this.build(
-          Array.from(
-            { length: count },
-            (_, i) =>
-              new Proxy({} as Placeholders<P>, {
-                get: (_target, name) => params[`${String(name)}_${i}`],
-              }),
-          ),
-        ),
+      query = compile(
+        this.build(Array.from({ length: rows.length }, (_, i) => placeholdersFor<P>(i))),
       );
-      this.byCount.set(count, query);
+      this.byCount.set(rows.length, query);
     }
-    return query.run(executor, rowParams(rows));
+    return executor.executeQuery<R>({ ...query.compiled, parameters: bind(query.slots, rows) });
   }
-}
-
-/** `[{a: 1}, {a: 2}]` → `{a_0: 1, a_1: 2}`: the parameter names PreparedByCount binds. */
-function rowParams<P extends object>(rows: readonly P[]): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
-  rows.forEach((row, i) => {
-    for (const [name, value] of Object.entries(row)) params[`${name}_${i}`] = value;
-  });
-  return params;
 }
 
 /**
