@@ -17,8 +17,6 @@ import { AcceptOutcome, WebhookService } from './webhook.service';
 /** Thin: the guards, interceptor and pipe have judged the request; the service decides. */
 @ApiTags('webhook')
 @Controller()
-@UseGuards(RateLimitGuard, BasicTokenGuard)
-@UseInterceptors(JsonBodyInterceptor)
 export class WebhookController {
   constructor(
     private readonly webhooks: WebhookService,
@@ -28,6 +26,8 @@ export class WebhookController {
   // The path is WEBHOOK_PATH: WebhookModule mounts this handler there.
   @Post()
   @HttpCode(200)
+  @UseGuards(RateLimitGuard, BasicTokenGuard)
+  @UseInterceptors(JsonBodyInterceptor)
   @ApiOperation({
     summary: "Kommunicate's message webhook",
     description:

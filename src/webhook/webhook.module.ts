@@ -1,6 +1,5 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module';
-import { RawBodyMiddleware } from './body/raw-body.middleware';
 import { BasicTokenGuard } from './guards/basic-token.guard';
 import { RateLimitGuard } from './guards/rate-limit.guard';
 import { WebhookController } from './webhook.controller';
@@ -11,8 +10,4 @@ import { WebhookService } from './webhook.service';
   controllers: [WebhookController],
   providers: [WebhookService, BasicTokenGuard, RateLimitGuard],
 })
-export class WebhookModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RawBodyMiddleware).forRoutes(WebhookController);
-  }
-}
+export class WebhookModule {}
