@@ -1,12 +1,26 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import {
+  All,
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  Options,
+  Post,
+  Req,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiExcludeEndpoint,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Clock } from '../common/clock/clock';
+import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
 import { JsonBodyInterceptor, type RequestWithRawText } from './body/json-body.interceptor';
 import { KommunicateMessageDto } from './dto/kommunicate-message.dto';
 import { toReceivedMessage } from './dto/to-received-message';
@@ -41,5 +55,24 @@ export class WebhookController {
     @Req() request: RequestWithRawText,
   ): Promise<AcceptOutcome> {
     return this.webhooks.accept(toReceivedMessage(dto, this.clock.now()), request.rawText ?? '');
+  }
+
+  /** Says what the path accepts; like a 405, it needs no token and reveals nothing. */
+  @Options()
+  @HttpCode(204)
+  @Header('Allow', 'POST')
+  @ApiExcludeEndpoint()
+  options(): void {}
+
+  /** Every other method, HEAD included (answered like GET, without a body). */
+  @All()
+  @ApiExcludeEndpoint()
+  otherMethods(): never {
+    throw new AppException(
+      ErrorCode.WebhookMethodNotAllowed,
+      'Only POST is accepted here.',
+      undefined,
+      { Allow: 'POST' },
+    );
   }
 }
