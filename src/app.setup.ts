@@ -15,7 +15,9 @@ export function configureApp(app: INestApplication): void {
   app.useGlobalPipes(new ValidationPipe(validationPipeOptions));
   express.disable('x-powered-by');
   express.use(securityHeaders);
-  if (config.get('app', { infer: true }).trustProxy) express.set('trust proxy', true);
+  // req.ip (the rate limit's key) is then the first address no trusted proxy wrote.
+  const { trustProxy } = config.get('app', { infer: true });
+  express.set('trust proxy', typeof trustProxy === 'number' ? trustProxy : [...trustProxy]);
   setUpApiDocs(app);
 }
 
