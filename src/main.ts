@@ -5,6 +5,7 @@ import { ConfigService } from '@nestjs/config';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import type { AllConfig } from './config/all-config';
+import { enableGracefulShutdown } from './graceful-shutdown';
 import { startupBanner } from './startup-banner';
 
 async function bootstrap(): Promise<void> {
@@ -32,19 +33,7 @@ async function bootstrap(): Promise<void> {
     ),
   );
 
-  // Stop accepting first, let in-flight requests finish, then drain listeners and close the store.
-  const shutdown = (): void => {
-    const server = app.getHttpServer();
-    server.close(() => {
-      app.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-    server.closeIdleConnections();
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  enableGracefulShutdown(app);
 }
 
 bootstrap().catch((error: unknown) => {

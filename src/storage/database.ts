@@ -54,6 +54,11 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.destroy();
+    try {
+      // Fold the write-ahead log into the database file: what is left is one complete file.
+      await sql`pragma wal_checkpoint(TRUNCATE)`.execute(this);
+    } finally {
+      await this.destroy();
+    }
   }
 }

@@ -15,7 +15,7 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** The built server (`node dist/main.js`) running as a child process. */
+/** The server (the build, `node dist/main.js`, unless started from source) as a child process. */
 export interface ServiceProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -44,10 +44,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export interface StartOptions {
+  /** Run src/main.ts through ts-node, as the e2e suites do, instead of the build. */
+  fromSource?: boolean;
+}
+
 export function startService(
   name: string,
   port: number,
   env: Record<string, string>,
+  { fromSource = false }: StartOptions = {},
 ): ServiceProcess {
   let output = '';
   let exited = false;
@@ -55,7 +61,8 @@ export function startService(
     output += chunk.toString();
     if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
   };
-  const child = spawn(process.execPath, [MAIN], {
+  const entry = fromSource ? ['-r', 'ts-node/register/transpile-only', 'src/main.ts'] : [MAIN];
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
