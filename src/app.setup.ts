@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SECURITY_SCHEMES } from './common/openapi/security-schemes';
+import { securityHeaders } from './common/http/security-headers';
 import { validationPipeOptions } from './common/validation/validation.options';
 import type { AllConfig } from './config/all-config';
 
@@ -16,7 +17,10 @@ export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new ValidationPipe(validationPipeOptions));
   express.disable('x-powered-by');
-  if (config.get('app', { infer: true }).trustProxy) express.set('trust proxy', true);
+  express.use(securityHeaders);
+  // req.ip (the rate limit's key) is then the first address no trusted proxy wrote.
+  const { trustProxy } = config.get('app', { infer: true });
+  express.set('trust proxy', typeof trustProxy === 'number' ? trustProxy : [...trustProxy]);
   setUpApiDocs(app);
 }
 

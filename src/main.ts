@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import type { AllConfig } from './config/all-config';
 import { ConfigurationError, reasonOf } from './config/environment';
+import { enableGracefulShutdown } from './graceful-shutdown';
 import { startupBanner } from './startup-banner';
 
 async function bootstrap(): Promise<void> {
@@ -41,19 +42,7 @@ async function bootstrap(): Promise<void> {
     ),
   );
 
-  // Stop accepting first, let in-flight requests finish, then drain listeners and close the store.
-  const shutdown = (): void => {
-    const server = app.getHttpServer();
-    server.close(() => {
-      app.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-    server.closeIdleConnections();
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  enableGracefulShutdown(app);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { IsHttpUrl } from '../common/validation/is-http-url.decorator';
 import { parseRetrySchedule } from '../delivery/retry-schedule';
+import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -111,9 +112,21 @@ export class EnvironmentVariables {
   RATE_LIMIT_PER_MINUTE?: number;
 
   @IsOptional()
-  @Transform(toBool)
-  @IsBoolean({ message: 'must be true or false' })
-  TRUST_PROXY?: boolean;
+  @Transform(blankIsUnset)
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? (parseTrustProxy(value) ?? value) : value,
+  )
+  @ValidateBy(
+    {
+      name: 'isTrustProxy',
+      validator: { validate: (value) => typeof value === 'number' || Array.isArray(value) },
+    },
+    {
+      message:
+        'must be false, true (one proxy), a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,loopback)',
+    },
+  )
+  TRUST_PROXY?: TrustProxy;
 
   @IsOptional()
   @Transform(toBool)

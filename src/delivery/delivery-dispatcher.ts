@@ -152,13 +152,18 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     return total;
   }
 
+  /** What shutdown drained: attempts it waited for, and queued ones handed back to the store. */
+  drained = { finished: 0, released: 0 };
+
   /** Attempts under way finish; queued ones go back to the store as due now. */
   async beforeApplicationShutdown(): Promise<void> {
     // Deliveries handed over before the signal start now, and are finished like the rest.
     if (this.pumpScheduled) this.pump();
     this.closed = true;
     const queued = [...this.lanes.values()].flatMap((lane) => lane.waiting.splice(0));
-    await Promise.allSettled([...this.running]);
+    const running = [...this.running];
+    this.drained = { finished: running.length, released: queued.length };
+    await Promise.allSettled(running);
     try {
       await this.store.release(
         queued.map((job) => job.id),

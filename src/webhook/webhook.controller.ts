@@ -1,6 +1,24 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  All,
+  Body,
+  Controller,
+  Header,
+  HttpCode,
+  Options,
+  Post,
+  Req,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import {
+  ApiExcludeEndpoint,
+  ApiOperation,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Clock } from '../common/clock/clock';
+import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
 import { errorBodySchema } from '../common/openapi/error-body.schema';
 import { WEBHOOK_AUTHENTICATION, WEBHOOK_AUTHORIZATION } from '../common/openapi/security-schemes';
@@ -14,8 +32,6 @@ import { AcceptOutcome, WebhookService } from './webhook.service';
 /** Thin: the guards, interceptor and pipe have judged the request; the service decides. */
 @ApiTags('webhook')
 @Controller()
-@UseGuards(RateLimitGuard, BasicTokenGuard)
-@UseInterceptors(JsonBodyInterceptor)
 export class WebhookController {
   constructor(
     private readonly webhooks: WebhookService,
@@ -25,6 +41,8 @@ export class WebhookController {
   // The path is WEBHOOK_PATH: WebhookModule mounts this handler there.
   @Post()
   @HttpCode(200)
+  @UseGuards(RateLimitGuard, BasicTokenGuard)
+  @UseInterceptors(JsonBodyInterceptor)
   @ApiOperation({
     summary: "Kommunicate's message webhook",
     description:
@@ -64,9 +82,9 @@ export class WebhookController {
   })
   @ApiResponse({
     status: 405,
-    description: 'WEBHOOK.METHOD_NOT_ALLOWED: a method other than POST on the webhook path.',
+    description: `${ErrorCode.WebhookMethodNotAllowed}: a method other than POST on the webhook path.`,
     headers: { Allow: { schema: { type: 'string', example: 'POST' } } },
-    schema: errorBodySchema('WEBHOOK.METHOD_NOT_ALLOWED'),
+    schema: errorBodySchema(ErrorCode.WebhookMethodNotAllowed),
   })
   @ApiResponse({
     status: 413,
@@ -94,5 +112,24 @@ export class WebhookController {
     @Req() request: RequestWithRawText,
   ): Promise<AcceptOutcome> {
     return this.webhooks.accept(toReceivedMessage(dto, this.clock.now()), request.rawText ?? '');
+  }
+
+  /** Says what the path accepts; like a 405, it needs no token and reveals nothing. */
+  @Options()
+  @HttpCode(204)
+  @Header('Allow', 'POST')
+  @ApiExcludeEndpoint()
+  options(): void {}
+
+  /** Every other method, HEAD included (answered like GET, without a body). */
+  @All()
+  @ApiExcludeEndpoint()
+  otherMethods(): never {
+    throw new AppException(
+      ErrorCode.WebhookMethodNotAllowed,
+      'Only POST is accepted here.',
+      undefined,
+      { Allow: 'POST' },
+    );
   }
 }

@@ -1,7 +1,6 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { MessageBodyParser } from './body/message-body-parser';
-import { RawBodyMiddleware } from './body/raw-body.middleware';
 import { BasicTokenGuard } from './guards/basic-token.guard';
 import { RateLimitGuard } from './guards/rate-limit.guard';
 import { WebhookController } from './webhook.controller';
@@ -12,8 +11,4 @@ import { WebhookService } from './webhook.service';
   controllers: [WebhookController],
   providers: [WebhookService, BasicTokenGuard, RateLimitGuard, MessageBodyParser],
 })
-export class WebhookModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RawBodyMiddleware).forRoutes(WebhookController);
-  }
-}
+export class WebhookModule {}

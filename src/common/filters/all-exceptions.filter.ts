@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { Metrics } from '../../metrics/metrics';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { AppException, FieldError } from '../errors/app.exception';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '../errors/error-codes';
+import { bodyStillComing, closeAfterAnswer } from '../http/close-after-answer';
 
 export interface ErrorBody {
   statusCode: number;
@@ -31,7 +32,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(private readonly metrics: Metrics) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
     const { body, headers, failure } = this.toBody(exception);
     // The request's log line names it (class and message; the stack only at debug).
     if (failure) response.err = failure;
@@ -41,6 +43,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (response.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    // Refused before its body was read (or part way): don't keep reading it to keep the connection.
+    const request = http.getRequest<Request>();
+    if (bodyStillComing(request)) closeAfterAnswer(request, response);
     response.status(body.statusCode).json(body);
   }
 

@@ -1,24 +1,35 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-codes';
+import type { AllConfig } from '../../config/all-config';
 import { decodeJsonText } from './json-body';
 import { MessageBodyParser } from './message-body-parser';
+import { readBody } from './read-body';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 export type RequestWithRawText = Request & { rawText?: string };
 
 /**
- * Runs after the guards (so an unauthenticated sender learns nothing about
- * its body) and before the pipes: replaces the raw bytes with the fields the
- * DTO reads and keeps the text, unknown fields and all, for the stored raw
- * payload.
+ * Runs after the guards, so a sender without a valid token or over its rate
+ * is answered from the headers alone and no byte of its body is buffered;
+ * and before the pipes: reads the body (up to BODY_LIMIT), replaces it with
+ * the fields the DTO reads and keeps the text, unknown fields and all, for
+ * the stored raw payload.
  */
 @Injectable()
 export class JsonBodyInterceptor implements NestInterceptor {
-  constructor(private readonly parser: MessageBodyParser) {}
+  private readonly limit: number;
+
+  constructor(
+    private readonly parser: MessageBodyParser,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.limit = config.get('webhook', { infer: true }).bodyLimitBytes;
+  }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<RequestWithRawText>();
@@ -28,7 +39,7 @@ export class JsonBodyInterceptor implements NestInterceptor {
         'Content-Type must be application/json.',
       );
     }
-    const text = decodeJsonText(Buffer.isBuffer(request.body) ? request.body : undefined);
+    const text = decodeJsonText(await readBody(request, this.limit));
     request.body = await this.parser.parse(text);
     request.rawText = text;
     return next.handle();

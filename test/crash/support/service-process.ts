@@ -16,7 +16,7 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** The built server (`node dist/main.js`) running as a child process. */
+/** The server (the build, `node dist/main.js`, unless started from source) as a child process. */
 export interface ServiceProcess {
   readonly name: string;
   readonly child: ChildProcess;
@@ -45,10 +45,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export interface StartOptions {
+  /** Run src/main.ts through ts-node, as the e2e suites do, instead of the build. */
+  fromSource?: boolean;
+}
+
 export function startService(
   name: string,
   port: number,
   env: Record<string, string>,
+  { fromSource = false }: StartOptions = {},
 ): ServiceProcess {
   let output = '';
   let exited = false;
@@ -57,7 +63,9 @@ export function startService(
     if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
   };
   // In a fresh directory with only these variables: no .env of the checkout is read.
-  const child = spawnNode(MAIN, [], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' } });
+  const child = spawnNode(fromSource ? 'src/main.ts' : MAIN, [], {
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+  });
   child.stdout.on('data', append);
   child.stderr.on('data', append);
   child.on('error', (error) => append(`[${name}] spawn error: ${error.message}\n`));
