@@ -82,7 +82,8 @@ const MAX_BATCH = 256;
 export class DeliveryDispatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryDispatcher.name);
   private readonly lanes = new Map<string, ListenerLane>();
-  private readonly running = new Set<Promise<void>>();
+  /** Attempts under way, with the number of deliveries each holds. */
+  private readonly running = new Map<Promise<void>, number>();
   private readonly toPump = new Set<ListenerLane>();
   private pumpScheduled = false;
   private readonly settings: AllConfig['delivery'];
@@ -162,8 +163,11 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     this.closed = true;
     const queued = [...this.lanes.values()].flatMap((lane) => lane.waiting.splice(0));
     const running = [...this.running];
-    this.drained = { finished: running.length, released: queued.length };
-    await Promise.allSettled(running);
+    this.drained = {
+      finished: running.reduce((sum, [, deliveries]) => sum + deliveries, 0),
+      released: queued.length,
+    };
+    await Promise.allSettled(running.map(([attempt]) => attempt));
     try {
       await this.store.release(
         queued.map((job) => job.id),
@@ -217,7 +221,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
           lane.active -= 1;
           this.fill(lane);
         });
-      this.running.add(run);
+      this.running.set(run, jobs.length);
     }
   }
 
