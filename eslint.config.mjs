@@ -33,7 +33,7 @@ export default tseslint.config(
     // Listener modules meet the webhook module only through its event contracts.
     files: ['src/**/*.ts'],
     // The composition root and the webhook module itself are the only exceptions.
-    ignores: ['src/webhook/**', 'src/app.module.ts', 'src/main.ts'],
+    ignores: ['src/webhook/**', 'src/app.module.ts', 'src/app.setup.ts', 'src/main.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

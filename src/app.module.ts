@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_FILTER, RouterModule } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
@@ -8,7 +8,6 @@ import { ClockModule } from './common/clock/clock';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { configNamespaces } from './config/all-config';
 import { validateEnvironment } from './config/environment';
-import { webhookConfig } from './config/webhook.config';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { HealthModule } from './health/health.module';
@@ -54,7 +53,6 @@ export class AppModule {
         MetricsModule,
         DeliveryModule,
         WebhookModule,
-        RouterModule.register([{ path: webhookConfig().path, module: WebhookModule }]),
         AnalyticsModule,
         NotificationsModule,
         HealthModule,

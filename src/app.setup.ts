@@ -9,6 +9,8 @@ import { SECURITY_SCHEMES } from './common/openapi/security-schemes';
 import { securityHeaders } from './common/http/security-headers';
 import { validationPipeOptions } from './common/validation/validation.options';
 import type { AllConfig } from './config/all-config';
+import { WebhookEndpoint } from './webhook/webhook.endpoint';
+import { webhookPathItem } from './webhook/webhook.openapi';
 
 /** Everything main.ts sets on the app besides listening; the e2e helper runs the same. */
 export function configureApp(app: INestApplication): void {
@@ -17,6 +19,8 @@ export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new ValidationPipe(validationPipeOptions));
   express.disable('x-powered-by');
+  // First, ahead of every other middleware and the router: the webhook is the hot path.
+  express.use(app.get(WebhookEndpoint).middleware);
   express.use(securityHeaders);
   // req.ip (the rate limit's key) is then the first address no trusted proxy wrote.
   const { trustProxy } = config.get('app', { infer: true });
@@ -42,6 +46,10 @@ function setUpApiDocs(app: INestApplication): void {
     );
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) builder.addSecurity(name, scheme);
   const document = SwaggerModule.createDocument(app, builder.build());
+  const webhookPath = app.get<ConfigService<AllConfig, true>>(ConfigService).get('webhook', {
+    infer: true,
+  }).path;
+  document.paths = { [webhookPath]: webhookPathItem(), ...document.paths };
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',

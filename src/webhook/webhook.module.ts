@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { DeliveryModule } from '../delivery/delivery.module';
 import { MessageBodyParser } from './body/message-body-parser';
-import { BasicTokenGuard } from './guards/basic-token.guard';
-import { RateLimitGuard } from './guards/rate-limit.guard';
-import { WebhookController } from './webhook.controller';
+import { RateLimiter } from './checks/rate-limiter';
+import { WebhookTokens } from './checks/webhook-tokens';
+import { WebhookEndpoint } from './webhook.endpoint';
 import { WebhookService } from './webhook.service';
 
+/** Receiving: WebhookEndpoint serves WEBHOOK_PATH; configureApp mounts it ahead of the router. */
 @Module({
   imports: [DeliveryModule],
-  controllers: [WebhookController],
-  providers: [WebhookService, BasicTokenGuard, RateLimitGuard, MessageBodyParser],
+  providers: [WebhookEndpoint, WebhookService, WebhookTokens, RateLimiter, MessageBodyParser],
+  exports: [WebhookEndpoint],
 })
 export class WebhookModule {}

@@ -1,6 +1,5 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Request } from 'express';
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-codes';
 import type { AllConfig } from '../../config/all-config';
@@ -18,7 +17,7 @@ interface Window {
  * that guessing tokens is throttled too. `RATE_LIMIT_PER_MINUTE=0` turns it off.
  */
 @Injectable()
-export class RateLimitGuard implements CanActivate {
+export class RateLimiter {
   private readonly limit: number;
   private readonly windows = new Map<string, Window>();
 
@@ -26,10 +25,9 @@ export class RateLimitGuard implements CanActivate {
     this.limit = config.get('webhook', { infer: true }).rateLimitPerMinute;
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    if (this.limit === 0) return true;
-    const request = context.switchToHttp().getRequest<Request>();
-    const client = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+  /** Counts a request from `client` (its address); throws WEBHOOK.RATE_LIMITED over the limit. */
+  check(client: string): void {
+    if (this.limit === 0) return;
     const now = Date.now();
     let window = this.windows.get(client);
     if (!window || now - window.start >= WINDOW_MS) {
@@ -47,7 +45,6 @@ export class RateLimitGuard implements CanActivate {
         { 'Retry-After': String(retryAfter) },
       );
     }
-    return true;
   }
 
   private prune(now: number): void {

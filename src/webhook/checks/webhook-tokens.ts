@@ -1,6 +1,6 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { AppException } from '../../common/errors/app.exception';
 import { ErrorCode } from '../../common/errors/error-codes';
 import { matchesAny } from '../../common/security/constant-time';
@@ -22,15 +22,15 @@ export function tokenFromBasicHeader(header: string | undefined): string | null 
  * the active tokens, so a token can be rotated without downtime.
  */
 @Injectable()
-export class BasicTokenGuard implements CanActivate {
+export class WebhookTokens {
   private readonly tokens: readonly string[];
 
   constructor(config: ConfigService<AllConfig, true>) {
     this.tokens = config.get('security', { infer: true }).webhookTokens;
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    const { headers } = context.switchToHttp().getRequest<Request>();
+  /** Throws WEBHOOK.UNAUTHORIZED unless a header carries an active token. */
+  check(headers: IncomingHttpHeaders): void {
     const candidates = [headers['authentication'], headers.authorization]
       .map((header) => tokenFromBasicHeader(Array.isArray(header) ? header[0] : header))
       .filter((token): token is string => token !== null);
@@ -41,6 +41,5 @@ export class BasicTokenGuard implements CanActivate {
         'WWW-Authenticate': 'Basic realm="kommhook"',
       });
     }
-    return true;
   }
 }
