@@ -9,7 +9,9 @@ import { SECURITY_SCHEMES } from './common/openapi/security-schemes';
 import { securityHeaders } from './common/http/security-headers';
 import { validationPipeOptions } from './common/validation/validation.options';
 import type { AllConfig } from './config/all-config';
-import { WebhookEndpoint } from './webhook/webhook.endpoint';
+import type { Application } from 'express';
+import type { Server } from 'node:http';
+import { TrustProxy, WebhookEndpoint } from './webhook/webhook.endpoint';
 import { webhookPathItem } from './webhook/webhook.openapi';
 
 /** Everything main.ts sets on the app besides listening; the e2e helper runs the same. */
@@ -19,12 +21,17 @@ export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(new ValidationPipe(validationPipeOptions));
   express.disable('x-powered-by');
-  // First, ahead of every other middleware and the router: the webhook is the hot path.
-  express.use(app.get(WebhookEndpoint).middleware);
   express.use(securityHeaders);
   // req.ip (the rate limit's key) is then the first address no trusted proxy wrote.
   const { trustProxy } = config.get('app', { infer: true });
   express.set('trust proxy', typeof trustProxy === 'number' ? trustProxy : [...trustProxy]);
+  // Ahead of Express itself: the webhook is the hot path.
+  app
+    .get(WebhookEndpoint)
+    .mount(
+      app.getHttpServer() as Server,
+      (app.getHttpAdapter().getInstance() as Application).get('trust proxy fn') as TrustProxy,
+    );
   setUpApiDocs(app);
 }
 

@@ -111,7 +111,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
         const verdict = this.filter(listener, event);
         if (verdict === false) continue;
         const row = {
-          id: deliveryId(event.eventId, listener.name),
+          id: deliveryId(event, listener.name),
           messageKey: message.key,
           eventName: event.name,
           eventId: event.eventId,

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { nameBasedUuid } from '../common/ids/name-based-uuid';
+import { timeOrderedUuid } from '../common/ids/name-based-uuid';
 import type { NewDelivery } from '../storage/delivery-store';
 import type { AnyDomainEvent, EventName } from '../webhook/events';
 import { DurableHandler, DurableListenerMetadata } from './durable-listener.decorator';
@@ -84,7 +84,7 @@ export class ListenerRegistry implements OnModuleInit, OnApplicationBootstrap {
             (listener.handler.accepts?.(event) ?? true),
         )
         .map((listener) => ({
-          id: deliveryId(event.eventId, listener.name),
+          id: deliveryId(event, listener.name),
           messageKey: event.message.key,
           eventName: event.name,
           eventId: event.eventId,
@@ -94,5 +94,10 @@ export class ListenerRegistry implements OnModuleInit, OnApplicationBootstrap {
   }
 }
 
-export const deliveryId = (eventId: string, listener: string): string =>
-  nameBasedUuid(`${eventId}\n${listener}`);
+/**
+ * Stable for an (event, listener) pair, so retries, recoveries and replays
+ * find the same row; time-ordered by the event, so new rows are written side
+ * by side in the store's index.
+ */
+export const deliveryId = (event: AnyDomainEvent, listener: string): string =>
+  timeOrderedUuid(event.occurredAt.getTime(), `${event.eventId}\n${listener}`);

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Clock } from '../common/clock/clock';
 import { AppException } from '../common/errors/app.exception';
 import { errorAnswer } from '../common/errors/error-answer';
@@ -22,6 +22,9 @@ import { AcceptOutcome, WebhookService } from './webhook.service';
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const SAFE_REQUEST_ID = /^[\w.-]{1,64}$/;
 
+/** Express's compiled `trust proxy`: whether the address `hops` hops from us is a proxy we trust. */
+export type TrustProxy = (address: string, hops: number) => boolean;
+
 /** What the path answers to a method it does not take: only POST is. */
 class MethodNotAllowed extends AppException {
   constructor() {
@@ -32,11 +35,11 @@ class MethodNotAllowed extends AppException {
 }
 
 /**
- * `WEBHOOK_PATH`, served ahead of the router. Kommunicate posts a whole
- * account's traffic to this one route, so it is the one route that must be
- * fast: it skips the framework's per-request machinery (routing, request
- * logging and context, interceptors), which costs more than everything the
- * webhook itself does. The steps are the same, cheapest first: method, rate
+ * `WEBHOOK_PATH`, served by the HTTP server itself, ahead of Express.
+ * Kommunicate posts a whole account's traffic to this one route, so it is
+ * the one route that must be fast: it skips the framework's per-request
+ * machinery (routing, request logging and context, interceptors), which
+ * costs more than everything the webhook itself does. The steps are the same, cheapest first: method, rate
  * limit and token from the headers alone; then the declared length, the
  * content type, the body (bounded), its JSON and the DTO's validation; then
  * WebhookService decides, and the answer goes out after the commit.
@@ -46,6 +49,7 @@ export class WebhookEndpoint {
   private readonly logger = new Logger('Webhook');
   private readonly path: string;
   private readonly bodyLimit: number;
+  private trustProxy: TrustProxy = () => false;
 
   constructor(
     private readonly rateLimiter: RateLimiter,
@@ -61,17 +65,27 @@ export class WebhookEndpoint {
     this.bodyLimit = webhook.bodyLimitBytes;
   }
 
-  /** Mounted first on the HTTP app: takes the webhook's requests and passes every other on. */
-  readonly middleware = (request: Request, response: Response, next: NextFunction): void => {
-    const query = request.url.indexOf('?');
-    if ((query < 0 ? request.url : request.url.slice(0, query)) !== this.path) {
-      next();
-      return;
-    }
-    void this.handle(request, response);
-  };
+  /**
+   * Takes the server's requests for WEBHOOK_PATH and hands every other to
+   * the listeners it had (the Express app). `trustProxy` decides, as it
+   * does for Express, which address is the client's.
+   */
+  mount(server: Server, trustProxy: TrustProxy): void {
+    this.trustProxy = trustProxy;
+    const others = server.listeners('request') as ((...args: unknown[]) => void)[];
+    server.removeAllListeners('request');
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      const url = request.url ?? '';
+      const query = url.indexOf('?');
+      if ((query < 0 ? url : url.slice(0, query)) === this.path) {
+        void this.handle(request, response);
+      } else {
+        for (const listener of others) listener.call(server, request, response);
+      }
+    });
+  }
 
-  private async handle(request: Request, response: Response): Promise<void> {
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const startedAt = performance.now();
     const requestId = this.requestId(request);
     let status: number;
@@ -118,9 +132,9 @@ export class WebhookEndpoint {
     }
   }
 
-  private async receive(request: Request): Promise<AcceptOutcome> {
+  private async receive(request: IncomingMessage): Promise<AcceptOutcome> {
     if (request.method !== 'POST') throw new MethodNotAllowed();
-    this.rateLimiter.check(request.ip ?? request.socket.remoteAddress ?? 'unknown');
+    this.rateLimiter.check(this.clientAddress(request));
     this.tokens.check(request.headers);
     if (!JSON_TYPE.test(request.headers['content-type'] ?? '')) {
       throw new AppException(
@@ -133,12 +147,28 @@ export class WebhookEndpoint {
     return this.webhooks.accept(toReceivedMessage(dto, this.clock.now()), text);
   }
 
-  private logFields(request: Request, id: string, statusCode: number) {
+  private logFields(request: IncomingMessage, id: string, statusCode: number) {
     return { req: { id, method: request.method, url: this.path }, res: { statusCode } };
   }
 
+  /**
+   * The first address no trusted proxy wrote: the socket's peer, then the
+   * X-Forwarded-For entries from right to left while each hop is trusted
+   * (as Express's req.ip), so a client cannot choose its own rate-limit key.
+   */
+  private clientAddress(request: IncomingMessage): string {
+    let address = request.socket.remoteAddress ?? 'unknown';
+    const header = request.headers['x-forwarded-for'];
+    if (header === undefined) return address;
+    const forwarded = (Array.isArray(header) ? header.join(',') : header).split(',');
+    for (let hops = 0; hops < forwarded.length && this.trustProxy(address, hops); hops++) {
+      address = forwarded[forwarded.length - 1 - hops].trim();
+    }
+    return address;
+  }
+
   /** A sane X-Request-Id from a proxy, or a new one: it ties an error in the log to its answer. */
-  private requestId(request: Request): string {
+  private requestId(request: IncomingMessage): string {
     const incoming = request.headers['x-request-id'];
     return typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   }
@@ -148,7 +178,7 @@ export class WebhookEndpoint {
   }
 
   private send(
-    response: Response,
+    response: ServerResponse,
     status: number,
     body: unknown,
     headers: Record<string, string>,

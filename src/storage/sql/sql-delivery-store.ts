@@ -3,7 +3,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type { Cursor, Page } from '../../common/query/query-params';
 import { Database } from '../database';
 import { olderThan, toPage } from '../keyset';
-import { PreparedQuery } from '../prepared-query';
+import { chunks, PreparedByCount, PreparedQuery } from '../prepared-query';
 import { fromDeliveryRow, newDeliveryRow } from '../delivery-rows';
 import {
   AttemptRecord,
@@ -14,6 +14,9 @@ import {
   NewDelivery,
 } from '../delivery-store';
 import type { Tables } from '../tables';
+
+/** Ids per statement when recording alike outcomes. */
+const DONE_TOGETHER = 64;
 
 type AttemptRow = {
   id: string;
@@ -71,6 +74,28 @@ export class SqlDeliveryStore extends DeliveryStore {
       .where('id', '=', p.id),
   );
 
+  /** Deliveries whose attempts ended alike (a batch that succeeded), by id. */
+  private readonly recordDone = new PreparedByCount<AttemptRow>((rows) => {
+    const [first] = rows;
+    return this.db
+      .updateTable('deliveries')
+      .set({
+        status: 'done',
+        attempts: first.attempts,
+        next_attempt_at: null,
+        last_error: null,
+        updated_at: first.updated_at,
+        last_attempt_at: first.last_attempt_at,
+        last_duration_ms: first.last_duration_ms,
+        completed_at: first.completed_at,
+      })
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      );
+  }, DONE_TOGETHER);
+
   constructor(protected readonly db: Database) {
     super();
   }
@@ -117,9 +142,25 @@ export class SqlDeliveryStore extends DeliveryStore {
 
   async recordAttempts(attempts: readonly { id: string; record: AttemptRecord }[]): Promise<void> {
     if (attempts.length === 0) return;
-    const rows = attempts.map(({ id, record }) => attemptRow(id, record));
+    // A batch that succeeded ends the same way for each of its deliveries: one statement.
+    const alike = new Map<string, AttemptRow[]>();
+    const others: AttemptRow[] = [];
+    for (const { id, record } of attempts) {
+      const row = attemptRow(id, record);
+      if (row.status !== 'done') {
+        others.push(row);
+        continue;
+      }
+      const key = `${row.attempts}:${row.last_attempt_at}:${row.last_duration_ms}`;
+      const group = alike.get(key);
+      if (group) group.push(row);
+      else alike.set(key, [row]);
+    }
     await this.db.write(async (trx) => {
-      for (const row of rows) await this.recordAttempt.run(trx, row);
+      for (const group of alike.values()) {
+        for (const part of chunks(group, DONE_TOGETHER)) await this.recordDone.run(trx, part);
+      }
+      for (const row of others) await this.recordAttempt.run(trx, row);
     });
   }
 
