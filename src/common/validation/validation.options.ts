@@ -1,6 +1,4 @@
 import type { ValidationError, ValidationPipeOptions } from '@nestjs/common';
-import { ClassConstructor, plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { AppException, FieldError } from '../errors/app.exception';
 import { ErrorCode } from '../errors/error-codes';
 
@@ -38,26 +36,3 @@ export const validationPipeOptions: ValidationPipeOptions = {
       flattenValidationErrors(errors),
     ),
 };
-
-/**
- * Validates a plain object against a DTO class exactly as the ValidationPipe
- * does with the options above (transform, whitelist, first error per field),
- * for handlers that are not behind the pipe.
- */
-export function validateDto<T extends object>(
-  dto: ClassConstructor<T>,
-  plain: object,
-  /** Sets what must not go through class-transformer, before validation. */
-  complete?: (instance: T) => void,
-): T {
-  const instance = plainToInstance(dto, plain);
-  complete?.(instance);
-  const errors = validateSync(instance, {
-    whitelist: validationPipeOptions.whitelist,
-    forbidNonWhitelisted: validationPipeOptions.forbidNonWhitelisted,
-    stopAtFirstError: validationPipeOptions.stopAtFirstError,
-    validationError: validationPipeOptions.validationError,
-  });
-  if (errors.length > 0) throw validationPipeOptions.exceptionFactory!(errors) as Error;
-  return instance;
-}

@@ -1,4 +1,4 @@
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsDefined,
@@ -14,7 +14,6 @@ import {
 } from 'class-validator';
 import { IsWellFormed } from '../../common/validation/is-well-formed.decorator';
 import { IsMetadata } from './is-metadata.decorator';
-import { toBoolean, toIdText, toInteger, toMetadata } from './lenient.transforms';
 import { MessageFileDto } from './message-file.dto';
 
 // class-validator runs a property's decorators bottom-up and we stop at the
@@ -63,7 +62,6 @@ export class KommunicateMessageDto {
   @Min(TIME_STAMP_MIN, TIME_STAMP)
   @IsInt(TIME_STAMP)
   @IsDefined(REQUIRED)
-  @Transform(toInteger)
   timeStamp!: number;
 
   @MaxLength(ID_MAX)
@@ -76,14 +74,12 @@ export class KommunicateMessageDto {
   @Min(0, ID_NUMBER)
   @IsInt(ID_NUMBER)
   @IsOptional()
-  @Transform(toInteger)
   groupId?: number;
 
   @MaxLength(ID_MAX)
   @IsWellFormed()
   @IsString()
   @IsOptional()
-  @Transform(toIdText)
   clientGroupId?: string;
 
   @MaxLength(1024)
@@ -96,29 +92,26 @@ export class KommunicateMessageDto {
   @Min(0, ID_NUMBER)
   @IsInt(ID_NUMBER)
   @IsOptional()
-  @Transform(toInteger)
   conversationId?: number;
 
   @IsBoolean()
   @IsOptional()
-  @Transform(toBoolean)
   receiverConnected?: boolean;
 
   @Max(TIME_STAMP_MAX, LAST_SEEN)
   @Min(0, LAST_SEEN)
   @IsInt(LAST_SEEN)
   @IsOptional()
-  @Transform(toInteger)
   receiverLastSeenAtTime?: number;
 
   @ValidateNested()
   @IsObject()
   @IsOptional()
+  // For class-transformer, as the ValidationPipe uses it; DtoValidator reads the declared type.
   @Type(() => MessageFileDto)
   file?: MessageFileDto;
 
   @IsMetadata()
   @IsOptional()
-  @Transform(toMetadata)
   metadata?: Record<string, string>;
 }

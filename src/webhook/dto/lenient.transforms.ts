@@ -1,5 +1,3 @@
-import type { TransformFnParams } from 'class-transformer';
-
 // Real senders send numbers as numeric strings; normalise them rather than reject.
 const INTEGER_TEXT = /^-?\d{1,16}$/;
 
@@ -7,18 +5,18 @@ const INTEGER_TEXT = /^-?\d{1,16}$/;
  * `"1700000000000"` → 1700000000000, and -0 → 0; anything else is left for the
  * validators to judge (a number past 2^53 − 1 among it: it may have been rounded).
  */
-export const toInteger = ({ value }: TransformFnParams): unknown => {
+export const toInteger = (value: unknown): unknown => {
   const number: unknown =
     typeof value === 'string' && INTEGER_TEXT.test(value.trim()) ? Number(value.trim()) : value;
   return number === 0 ? 0 : number;
 };
 
 /** `"true"` / `"false"` → booleans. */
-export const toBoolean = ({ value }: TransformFnParams): unknown =>
+export const toBoolean = (value: unknown): unknown =>
   value === 'true' ? true : value === 'false' ? false : value;
 
 /** An id sent as a number where a string was documented → its decimal text. */
-export const toIdText = ({ value }: TransformFnParams): unknown =>
+export const toIdText = (value: unknown): unknown =>
   typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
 
 export const METADATA_MAX_ENTRIES = 100;
@@ -43,11 +41,3 @@ export function normaliseMetadata(value: Record<string, unknown>): Record<string
   // fromEntries makes every key an own property, whatever its name.
   return Object.fromEntries(entries);
 }
-
-/**
- * The metadata as pickMessageFields normalised it, read from the plain object:
- * class-transformer's copy drops keys named like Object.prototype members
- * (`toString`, `valueOf`, …), which are ordinary metadata keys.
- */
-export const toMetadata = ({ obj, key }: TransformFnParams): unknown =>
-  (obj as Record<string, unknown>)[key];

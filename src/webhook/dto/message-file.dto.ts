@@ -1,8 +1,6 @@
-import { Transform } from 'class-transformer';
 import { IsDefined, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IsHttpUrl } from '../../common/validation/is-http-url.decorator';
 import { IsWellFormed } from '../../common/validation/is-well-formed.decorator';
-import { toInteger } from './lenient.transforms';
 
 // Type checks sit lowest: see KommunicateMessageDto.
 const SIZE = { message: 'must be a non-negative integer (bytes)' };
@@ -32,7 +30,6 @@ export class MessageFileDto {
   @Min(0, SIZE)
   @IsInt(SIZE)
   @IsOptional()
-  @Transform(toInteger)
   size?: number;
 
   @IsHttpUrl(HTTP_URL)

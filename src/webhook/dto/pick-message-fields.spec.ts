@@ -4,7 +4,7 @@ const many = (count: number, value: unknown = 'v'): Record<string, unknown> =>
   Object.fromEntries(Array.from({ length: count }, (_, i) => [`x${i}`, value]));
 
 describe('pickMessageFields', () => {
-  it('keeps the documented fields as they are and nothing else', () => {
+  it('keeps the documented fields, numbers sent as text normalised, and nothing else', () => {
     const body = {
       key: 'k',
       from: 'f',
@@ -19,7 +19,7 @@ describe('pickMessageFields', () => {
       key: 'k',
       from: 'f',
       message: '',
-      timeStamp: '1700000000000',
+      timeStamp: 1700000000000,
       to: null,
       groupId: 5,
       receiverConnected: false,
@@ -37,7 +37,7 @@ describe('pickMessageFields', () => {
   it('keeps only the documented fields of file, and a non-object file by its type', () => {
     const file = { url: 'https://example.com/a', size: '5', name: { a: 1 }, ...many(1000) };
     expect(pickMessageFields({ file })).toEqual({
-      file: { url: 'https://example.com/a', size: '5', name: {} },
+      file: { url: 'https://example.com/a', size: 5, name: {} },
     });
     expect(pickMessageFields({ file: [file] })).toEqual({ file: [] });
     expect(pickMessageFields({ file: 'a.png' })).toEqual({ file: 'a.png' });

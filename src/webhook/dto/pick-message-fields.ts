@@ -1,9 +1,10 @@
 import type { KommunicateMessageDto } from './kommunicate-message.dto';
-import { normaliseMetadata } from './lenient.transforms';
+import { normaliseMetadata, toBoolean, toIdText, toInteger } from './lenient.transforms';
 import type { MessageFileDto } from './message-file.dto';
 
 type Plain = Record<string, unknown>;
-type Kind = 'scalar' | 'file' | 'metadata';
+/** How a field is taken: as it is, or normalised first (numbers and booleans may come as text). */
+type Kind = 'scalar' | 'integer' | 'boolean' | 'idText' | 'file' | 'metadata';
 
 // Every field of the DTOs, checked by the compiler both ways: a field added to a DTO
 // but not here would never reach it.
@@ -11,14 +12,14 @@ const MESSAGE_FIELDS = {
   key: 'scalar',
   from: 'scalar',
   message: 'scalar',
-  timeStamp: 'scalar',
+  timeStamp: 'integer',
   to: 'scalar',
-  groupId: 'scalar',
-  clientGroupId: 'scalar',
+  groupId: 'integer',
+  clientGroupId: 'idText',
   groupName: 'scalar',
-  conversationId: 'scalar',
-  receiverConnected: 'scalar',
-  receiverLastSeenAtTime: 'scalar',
+  conversationId: 'integer',
+  receiverConnected: 'boolean',
+  receiverLastSeenAtTime: 'integer',
   file: 'file',
   metadata: 'metadata',
 } as const satisfies Record<keyof KommunicateMessageDto, Kind>;
@@ -27,9 +28,9 @@ const FILE_FIELDS = {
   name: 'scalar',
   url: 'scalar',
   contentType: 'scalar',
-  size: 'scalar',
+  size: 'integer',
   thumbnailUrl: 'scalar',
-} as const satisfies Record<keyof MessageFileDto, 'scalar'>;
+} as const satisfies Record<keyof MessageFileDto, Kind>;
 
 const isPlainObject = (value: unknown): value is Plain =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -60,14 +61,20 @@ function pickValue(kind: Kind, value: unknown): unknown {
       return isPlainObject(value) ? normaliseMetadata(value) : scalar(value);
     case 'scalar':
       return scalar(value);
+    case 'integer':
+      return toInteger(scalar(value));
+    case 'boolean':
+      return toBoolean(scalar(value));
+    case 'idText':
+      return toIdText(scalar(value));
   }
 }
 
 /**
  * The part of a parsed webhook body that KommunicateMessageDto reads, in a fresh object of
- * bounded size. class-transformer copies every key of every object it is given, in time
- * that grows with the square of their number: it must see neither the undocumented fields
- * (the stored raw payload keeps them) nor an object sent where a scalar belongs.
+ * bounded size, normalised as real senders need (numbers sent as text, ids sent as numbers,
+ * metadata values of any type). Undocumented fields are left out: the stored raw payload
+ * keeps them, and nothing after this step spends time on them.
  */
 export function pickMessageFields(body: Plain): Plain {
   return pick(body, MESSAGE_FIELDS);
