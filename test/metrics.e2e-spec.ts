@@ -76,6 +76,13 @@ describe('GET /metrics', () => {
       const found = await scrape();
       expect(valueOf(found, 'kommhook_notifications_total', { outcome: 'sent' })).toBe(1);
       expect(valueOf(found, 'kommhook_notifications_total', { outcome: 'rejected' })).toBe(1);
+      // Analytics lets its batches fill for a moment: wait for its three deliveries too.
+      expect(
+        valueOf(found, 'kommhook_listener_duration_seconds_count', {
+          listener: 'analytics.messages',
+          outcome: 'done',
+        }),
+      ).toBe(3);
       return found;
     });
 

@@ -74,6 +74,9 @@ export abstract class AnalyticsStore {
   abstract attachments(range: TimeRange): Promise<ContentTypeCount[]>;
 }
 
+/** How long the analytics listeners let a batch fill: aggregates may lag the messages this much. */
+export const ANALYTICS_BATCH_DELAY_MS = 200;
+
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 export const hourBucket = (at: Date): number => Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;

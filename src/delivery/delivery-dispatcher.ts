@@ -64,6 +64,9 @@ export class PlannedOutbox implements Outbox {
 class ListenerLane {
   active = 0;
   readonly waiting: DeliveryJob[] = [];
+  /** When the oldest waiting job came, for a listener that lets its batches fill. */
+  waitingSince = 0;
+  timer: NodeJS.Timeout | undefined;
 
   constructor(readonly listener: RegisteredListener) {}
 }
@@ -86,6 +89,8 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
   private readonly running = new Map<Promise<void>, number>();
   private readonly toPump = new Set<ListenerLane>();
   private pumpScheduled = false;
+  /** Shutting down: batches no longer wait to fill. */
+  private draining = false;
   private readonly settings: AllConfig['delivery'];
   private closed = false;
 
@@ -138,6 +143,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     // Shutting down: the stored lease brings the delivery back on the next start.
     if (this.closed) return;
     const lane = this.lane(job.listener);
+    if (lane.waiting.length === 0) lane.waitingSince = Date.now();
     lane.waiting.push(job);
     this.toPump.add(lane);
     if (this.pumpScheduled) return;
@@ -159,7 +165,10 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
   /** Attempts under way finish; queued ones go back to the store as due now. */
   async beforeApplicationShutdown(): Promise<void> {
     // Deliveries handed over before the signal start now, and are finished like the rest.
-    if (this.pumpScheduled) this.pump();
+    this.draining = true;
+    for (const lane of this.lanes.values()) clearTimeout(lane.timer);
+    this.pump();
+    for (const lane of this.lanes.values()) this.fill(lane);
     this.closed = true;
     const queued = [...this.lanes.values()].flatMap((lane) => lane.waiting.splice(0));
     const running = [...this.running];
@@ -205,9 +214,12 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
   }
 
   private fill(lane: ListenerLane): void {
-    const batches = lane.listener.handler.handleBatch !== undefined;
+    const { handler } = lane.listener;
+    const batches = handler.handleBatch !== undefined;
+    if (batches && this.lingers(lane)) return;
     while (!this.closed && lane.active < this.settings.concurrency && lane.waiting.length > 0) {
       const jobs = lane.waiting.splice(0, batches ? MAX_BATCH : 1);
+      lane.waitingSince = Date.now();
       lane.active += 1;
       const run = this.run(lane.listener, jobs)
         .catch((error: unknown) => {
@@ -223,6 +235,26 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
         });
       this.running.set(run, jobs.length);
     }
+  }
+
+  /**
+   * A listener with `batchDelayMs` gets its deliveries at most that long
+   * after the first of them came, or at once when a full batch is waiting:
+   * fewer, larger batches, each written in one go.
+   */
+  private lingers(lane: ListenerLane): boolean {
+    const delay = lane.listener.handler.batchDelayMs ?? 0;
+    if (delay <= 0 || this.draining || lane.waiting.length >= MAX_BATCH) return false;
+    const remaining = lane.waitingSince + delay - Date.now();
+    if (remaining <= 0) return false;
+    if (lane.timer === undefined) {
+      lane.timer = setTimeout(() => {
+        lane.timer = undefined;
+        this.fill(lane);
+      }, remaining);
+      lane.timer.unref();
+    }
+    return true;
   }
 
   private async run(listener: RegisteredListener, queued: readonly DeliveryJob[]): Promise<void> {

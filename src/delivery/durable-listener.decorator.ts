@@ -20,6 +20,12 @@ export interface DurableHandler<E> {
    * delivery is tried again alone with `handleBatch([event], [delivery])`.
    */
   handleBatch?(events: readonly E[], deliveries: readonly DeliveryContext[]): Promise<void>;
+  /**
+   * With `handleBatch`: how long deliveries may wait for more to join their
+   * batch (0, the default: none). Larger, rarer batches suit a listener whose
+   * cost is per batch more than per delivery, such as rollups.
+   */
+  readonly batchDelayMs?: number;
   /** Filters at the commit: no delivery is even recorded for an event it answers false to. */
   accepts?(event: E): boolean;
   /** False to take no deliveries (e.g. its channel is not configured); read once at start-up. */
