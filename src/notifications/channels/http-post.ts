@@ -1,3 +1,11 @@
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  validateHeaderName,
+  validateHeaderValue,
+  type OutgoingHttpHeaders,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PermanentDeliveryError, RetryAfterError } from '../../delivery/delivery.errors';
 
 // The HTTP side shared by the webhook, Slack and Kommunicate channels. Error
@@ -55,9 +63,19 @@ export interface PostJsonOptions {
   label: string;
 }
 
+// Kept-alive connections per far side: a notification is one short POST, and
+// a new connection (or fetch's machinery, four times the CPU) each time costs
+// more than the request itself.
+const AGENTS = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: 32, timeout: 60_000 }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 32, timeout: 60_000 }),
+};
+
+const DEFAULT_HEADERS = { 'content-type': 'application/json', 'user-agent': 'kommhook' };
+
 /**
  * POSTs `body` as JSON; resolves with the status of a 2xx within the timeout, throws otherwise.
- * A 4xx other than 408 and 429 will not get better by retrying: permanent.
+ * A 4xx other than 408 and 429 will not get better by retrying: permanent. Redirects are not followed.
  */
 export async function postJson(
   url: string,
@@ -73,31 +91,30 @@ export async function postJson(
     throw new PermanentChannelError(`${label}: the URL is not valid`);
   }
   const where = `${label} ${target.host}`;
-  // fetch refuses such URLs with a message that repeats them, password included.
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new PermanentChannelError(`${where}: only http and https URLs are supported`);
+  }
   if (target.username || target.password) {
     throw new PermanentChannelError(`${where}: URLs with credentials are not supported`);
   }
-  const headers = requestHeaders(where, options.headers);
-
-  let response: Response;
-  try {
-    response = await fetch(target, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
-    });
-  } catch (error) {
-    throw new ChannelError(`${where}: ${fetchFailure(error, timeoutMs)}`);
+  const payload = Buffer.from(JSON.stringify(body), 'utf8');
+  const answer = await send(
+    target,
+    payload,
+    requestHeaders(where, options.headers),
+    timeoutMs,
+  ).catch((error: unknown) => {
+    throw error instanceof PermanentChannelError
+      ? error
+      : new ChannelError(`${where}: ${requestFailure(error, timeoutMs)}`);
+  });
+  const { status } = answer;
+  if (status >= 200 && status < 300) return status;
+  if (status >= 300 && status < 400) {
+    throw new ChannelError(`${where}: answered with a redirect, which is not followed`);
   }
-  // Drain the body so the connection can be reused; it is of no further interest.
-  await response.arrayBuffer().catch(() => undefined);
-  const { status } = response;
-  if (response.ok) return status;
-
   const message = `${where}: answered ${status}`;
-  const retryAt = parseRetryAfter(response.headers.get('retry-after'));
+  const retryAt = parseRetryAfter(answer.retryAfter);
   if ((status === 429 || status === 503) && retryAt !== undefined) {
     throw new RetryAfterChannelError(message, retryAt, status);
   }
@@ -107,27 +124,65 @@ export async function postJson(
   throw new ChannelError(message, status);
 }
 
-/** Defaults, then the caller's; `set` replaces case-insensitively, so no header is doubled. */
-function requestHeaders(where: string, extra: Record<string, string> = {}): Headers {
-  const headers = new Headers({ 'content-type': 'application/json', 'user-agent': 'kommhook' });
+class TimedOut extends Error {
+  override name = 'TimeoutError';
+}
+
+/** One POST, answered or failed within `timeoutMs`; the answer's body is read and dropped. */
+function send(
+  target: URL,
+  payload: Buffer,
+  headers: OutgoingHttpHeaders,
+  timeoutMs: number,
+): Promise<{ status: number; retryAfter: string | null }> {
+  const secure = target.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const request = (secure ? httpsRequest : httpRequest)(target, {
+      method: 'POST',
+      agent: AGENTS[secure ? 'https:' : 'http:'],
+      headers: { ...headers, 'content-length': payload.length },
+    });
+    const timer = setTimeout(() => request.destroy(new TimedOut()), timeoutMs);
+    request.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.once('response', (response) => {
+      const retryAfter = response.headers['retry-after'] ?? null;
+      // Read to the end, so the kept-alive connection serves the next notification.
+      response.resume();
+      response.once('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, retryAfter });
+      });
+      response.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    request.end(payload);
+  });
+}
+
+/** Defaults, then the caller's (names compared case-insensitively, so none is doubled), each checked. */
+function requestHeaders(where: string, extra: Record<string, string> = {}): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ...DEFAULT_HEADERS };
   for (const [name, value] of Object.entries(extra)) {
     try {
-      headers.set(name, value);
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
     } catch {
-      // The TypeError quotes the value, which may be a secret: name the header only.
+      // The error quotes the value, which may be a secret: name the header only.
       throw new PermanentChannelError(`${where}: header ${JSON.stringify(name)} is not valid`);
     }
+    headers[name.toLowerCase()] = value;
   }
   return headers;
 }
 
-/** Why fetch threw, in words that hold no part of the request. */
-function fetchFailure(error: unknown, timeoutMs: number): string {
-  // Read by shape, not instanceof: fetch's errors may come from another realm (jest's vm).
-  const { name, cause } = (error ?? {}) as { name?: unknown; cause?: unknown };
-  if (name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
-  // undici wraps the reason: `fetch failed` with a cause such as ECONNREFUSED or `unexpected redirect`.
-  const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
-  if (message === 'unexpected redirect') return 'answered with a redirect, which is not followed';
+/** Why the request failed, in words that hold no part of it. */
+function requestFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof TimedOut) return `timed out after ${timeoutMs} ms`;
+  const { code } = (error ?? {}) as { code?: unknown };
   return typeof code === 'string' ? `request failed (${code})` : 'request failed';
 }
