@@ -1,5 +1,5 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import { CompiledQuery, Kysely, KyselyConfig, Migrator, sql } from 'kysely';
+import { CompiledQuery, DatabaseConnection, Kysely, KyselyConfig, Migrator, sql } from 'kysely';
 import { GroupCommit, TransactionRunner, WriteWork } from './group-commit';
 import { migrationProvider } from './migrations';
 import type { Tables } from './tables';
@@ -23,6 +23,17 @@ export interface DatabaseOptions {
 
 /** After a write failed for the store's sake, readiness stays down this long unless a write succeeds. */
 const FAILURE_HOLD_MS = 30_000;
+
+/**
+ * The driver's connection under each write transaction's query builder.
+ * Prepared queries run on it directly: Kysely's executor adds a few promises
+ * and microseconds per query, and the webhook runs several per message.
+ */
+const connections = new WeakMap<Kysely<Tables>, DatabaseConnection>();
+
+/** The connection of a write transaction handed to a WriteWork, if it is one. */
+export const connectionOf = (executor: object): DatabaseConnection | undefined =>
+  connections.get(executor as Kysely<Tables>);
 
 const COMMIT = CompiledQuery.raw('commit');
 const ROLLBACK = CompiledQuery.raw('rollback');
@@ -125,6 +136,10 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
     return {
       transaction: (body) =>
         this.connection().execute(async (connection) => {
+          connections.set(
+            connection,
+            await connection.getExecutor().provideConnection((raw) => Promise.resolve(raw)),
+          );
           await connection.executeQuery(begin);
           try {
             const result = await body(connection);

@@ -1,4 +1,5 @@
 import type { CompiledQuery, Compilable, Kysely, QueryResult } from 'kysely';
+import { connectionOf } from './database';
 
 const MARKER = '\u0000kommhook-param:';
 
@@ -28,6 +29,14 @@ function bind(slots: readonly Slot[], rows: readonly object[]): unknown[] {
   );
 }
 
+/** On the write transaction's own connection when there is one (see Database), else through Kysely. */
+function execute<DB, R>(executor: Kysely<DB>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
+  const connection = connectionOf(executor);
+  return connection
+    ? (connection.executeQuery(query) as Promise<QueryResult<R>>)
+    : executor.executeQuery<R>(query);
+}
+
 /**
  * A query built and compiled once, by whichever dialect the store speaks,
  * and then run many times with new parameters. Building and compiling a
@@ -47,7 +56,7 @@ export class PreparedQuery<P extends object, R = unknown> {
   }
 
   run<DB>(executor: Kysely<DB>, params: P): Promise<QueryResult<R>> {
-    return executor.executeQuery<R>({ ...this.compiled, parameters: bind(this.slots, [params]) });
+    return execute(executor, { ...this.compiled, parameters: bind(this.slots, [params]) });
   }
 }
 
@@ -75,7 +84,7 @@ export class PreparedByCount<P extends object, R = unknown> {
       );
       this.byCount.set(rows.length, query);
     }
-    return executor.executeQuery<R>({ ...query.compiled, parameters: bind(query.slots, rows) });
+    return execute(executor, { ...query.compiled, parameters: bind(query.slots, rows) });
   }
 }
 
