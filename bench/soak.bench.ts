@@ -15,7 +15,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeMachine, replaceSection } from './support/report';
-import { freePort, hasTaskset, pinSelf, ROOT, runLoad, startServer } from './support/processes';
+import {
+  freePort,
+  hasTaskset,
+  kommhookArgs,
+  pinSelf,
+  ROOT,
+  runLoad,
+  startServer,
+} from './support/processes';
 
 const SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
 const SAMPLE_MS = 10_000;
@@ -37,7 +45,7 @@ async function main(): Promise<void> {
   const server = await startServer(
     {
       name: 'kommhook',
-      args: [join(ROOT, 'dist/main.js')],
+      args: kommhookArgs(),
       env: {
         DATA_DIR: join(dir, 'data'),
         WEBHOOK_TOKENS: TOKEN,

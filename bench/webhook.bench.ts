@@ -27,6 +27,7 @@ import type { LoadResult } from './support/load';
 import { describeMachine, replaceSection } from './support/report';
 import {
   freePort,
+  kommhookArgs,
   hasTaskset,
   median,
   pinSelf,
@@ -102,7 +103,7 @@ function spec(name: ServerName, dir: string, sink: Sink): ServerSpec {
     case 'kommhook':
       return {
         name,
-        args: [join(ROOT, 'dist/main.js')],
+        args: kommhookArgs(),
         env: {
           DATA_DIR: join(dir, 'data'),
           WEBHOOK_TOKENS: TOKEN,
@@ -157,6 +158,7 @@ async function withServer<T>(
     try {
       return await run(server, dir);
     } finally {
+      if (name === 'kommhook') kommhookPeakRss = Math.max(kommhookPeakRss, server.peakRssMb());
       await server.stop();
     }
   } finally {
@@ -164,6 +166,8 @@ async function withServer<T>(
   }
 }
 
+/** The highest resident set of any kommhook run of the bench, MB. */
+let kommhookPeakRss = 0;
 let runs = 0;
 async function load(
   server: RunningServer,
@@ -262,8 +266,6 @@ async function main(): Promise<void> {
       failures.push(`req/s ratio ${fmt(rpsRatio, 2)} < ${TARGETS.rpsRatio}`);
     if (p99Ratio > TARGETS.p99Ratio)
       failures.push(`p99 ratio ${fmt(p99Ratio, 2)} > ${TARGETS.p99Ratio}`);
-    const peak = Math.max(...rounds.map((r) => r.kommhook.peakRssMb));
-    if (peak > TARGETS.rssMb) failures.push(`peak RSS ${fmt(peak)} MB > ${TARGETS.rssMb} MB`);
 
     // 2. The backlog after 30 s at full speed.
     const drain = await withServer('kommhook', sink, async (server, dir) => {
@@ -324,6 +326,13 @@ async function main(): Promise<void> {
     await sink.stop();
   }
 
+  log(
+    `Highest resident set of kommhook over every run above: ${fmt(kommhookPeakRss)} MB (target ≤ ${TARGETS.rssMb} MB).`,
+  );
+  log();
+  if (kommhookPeakRss > TARGETS.rssMb) {
+    failures.push(`peak RSS ${fmt(kommhookPeakRss)} MB > ${TARGETS.rssMb} MB`);
+  }
   log(failures.length === 0 ? 'All targets met.' : `Targets missed: ${failures.join('; ')}.`);
   replaceSection(
     join(ROOT, 'docs', 'benchmarks.md'),

@@ -34,6 +34,16 @@ function pinned(core: string, command: string, args: string[]): [string, string[
   return hasTaskset ? ['taskset', ['-c', core, command, ...args]] : [command, args];
 }
 
+/** The node arguments `npm start` runs the built server with (its `start:prod` script). */
+export function kommhookArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = scripts['start:prod'].split(/\s+/);
+  if (command !== 'node') throw new Error('start:prod is expected to run node');
+  return args.map((arg) => (arg.endsWith('.js') ? join(ROOT, arg) : arg));
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
