@@ -27,8 +27,9 @@ import { performance } from 'node:perf_hooks';
 import { SqlAnalyticsStore } from '../src/analytics/sql-analytics-store';
 import { AppModule } from '../src/app.module';
 import { configureApp } from '../src/app.setup';
+import { APP_MIGRATIONS } from '../src/app.schema';
 import { openSqlite } from '../src/storage/sqlite/open-sqlite';
-import type { ReceivedMessage } from '../src/webhook/events';
+import type { ReceivedMessage } from '../src/messages';
 import { DELAY_COLUMNS, DELAY_OVERFLOW_MS } from '../src/analytics/delay-histogram';
 import { describeMachine, replaceSection } from './support/report';
 
@@ -234,7 +235,7 @@ async function crossCheck(end: number): Promise<void> {
   const derived = join(dir, 'derived.sqlite');
   try {
     const rows = [...take(traffic(end), 5_000)];
-    const db = await openSqlite(live, { busyTimeoutMs: 2000 });
+    const db = await openSqlite(live, { busyTimeoutMs: 2000, migrations: APP_MIGRATIONS });
     const store = new SqlAnalyticsStore(db);
     // As the listeners get them: in arrival order, in batches; a conversation starts with its earliest message.
     const messages = rows.map(toReceived);
@@ -253,7 +254,9 @@ async function crossCheck(end: number): Promise<void> {
     }
     await db.destroy();
 
-    await (await openSqlite(derived, { busyTimeoutMs: 2000 })).destroy();
+    await (
+      await openSqlite(derived, { busyTimeoutMs: 2000, migrations: APP_MIGRATIONS })
+    ).destroy();
     seedSample(derived, rows);
     deriveAggregates(derived);
 
@@ -359,7 +362,7 @@ async function time(url: string): Promise<{ p50: number; p95: number; max: numbe
 }
 
 async function seed(file: string, end: number): Promise<void> {
-  await (await openSqlite(file, { busyTimeoutMs: 2000 })).destroy();
+  await (await openSqlite(file, { busyTimeoutMs: 2000, migrations: APP_MIGRATIONS })).destroy();
   let started = performance.now();
 
   seedMessages(file, end);

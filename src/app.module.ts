@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { APP_MIGRATIONS } from './app.schema';
 import { ClockModule } from './common/clock/clock';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { configNamespaces } from './config/all-config';
@@ -49,7 +50,7 @@ export class AppModule {
         LoggingModule,
         ClockModule,
         EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }),
-        StorageModule,
+        StorageModule.forRoot({ migrations: APP_MIGRATIONS }),
         MetricsModule,
         DeliveryModule,
         WebhookModule,

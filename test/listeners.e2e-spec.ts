@@ -4,7 +4,7 @@ import {
   MESSAGE_ATTACHMENT_RECEIVED,
   MESSAGE_RECEIVED,
   MessageAttachmentReceivedEvent,
-} from '../src/webhook/events';
+} from '../src/messages';
 import { RecordingListener, ThrowingListener } from './support/recording.listener';
 import {
   createTestApp,

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import type { AllConfig } from '../src/config/all-config';
-import { PermanentDeliveryError, RetryAfterError } from '../src/delivery/delivery.errors';
+import { PermanentDeliveryError, RetryAfterError } from '../src/delivery';
 import { EmailChannel } from '../src/notifications/channels/email.channel';
 import { ChannelError } from '../src/notifications/channels/http-post';
 import {
@@ -22,7 +22,7 @@ import type {
   SlackChannelDto,
   WebhookChannelDto,
 } from '../src/notifications/rules/rule.dto';
-import { MessageReceivedEvent, type ReceivedMessage } from '../src/webhook/events';
+import { MessageReceivedEvent, type ReceivedMessage } from '../src/messages';
 
 // Channel by channel against real servers on 127.0.0.1: what goes on the wire,
 // and how each kind of failure is classified for the delivery queue.

@@ -6,7 +6,7 @@ import {
   CONVERSATION_STARTED,
   MESSAGE_ATTACHMENT_RECEIVED,
   MESSAGE_RECEIVED,
-} from '../src/webhook/events';
+} from '../src/messages';
 import { createTestApp, removeDataDir, TestApp } from './support/test-app';
 
 interface Operation {

@@ -25,10 +25,11 @@ describe('health', () => {
     }
   });
 
-  it('/health/ready really queries the store: 503 when it cannot answer', async () => {
+  it('/health/ready really writes to the store: 503 when it cannot', async () => {
     const t = await createTestApp();
     try {
-      await t.db.schema.alterTable('messages').renameTo('messages_gone').execute();
+      // The readiness probe's own row can no longer be written.
+      await t.db.schema.alterTable('store_probe').renameTo('store_probe_gone').execute();
       const ready = await request(t.http).get('/health/ready').expect(503);
       expect(ready.body).toMatchObject({
         statusCode: 503,

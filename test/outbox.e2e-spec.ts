@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { DurableHandler, DurableListener } from '../src/delivery/durable-listener.decorator';
-import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../src/webhook/events';
+import { DurableHandler, DurableListener } from '../src/delivery';
+import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../src/messages';
 import {
   createTestApp,
   eventually,

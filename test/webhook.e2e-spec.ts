@@ -1,4 +1,4 @@
-import { MESSAGE_RECEIVED } from '../src/webhook/events';
+import { MESSAGE_RECEIVED } from '../src/messages';
 import { RecordingListener } from './support/recording.listener';
 import {
   createTestApp,

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
-import { AdminTokenGuard } from '../common/guards/admin-token.guard';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
 import {
   decodeCursor,
   parseChoice,
@@ -19,8 +19,7 @@ import {
   parseUuid,
   queryText,
 } from '../common/query/query-params';
-import { DeliveryService } from '../delivery/delivery.service';
-import { DELIVERY_STATUSES, DeliveryStore } from '../storage/delivery-store';
+import { DELIVERY_STATUSES, DeliveryService } from '../delivery';
 import { DeliveryPage, DeliveryView, RetryCount } from './views/delivery.view';
 
 @ApiTags('deliveries')
@@ -29,10 +28,7 @@ import { DeliveryPage, DeliveryView, RetryCount } from './views/delivery.view';
 @Controller('api/deliveries')
 @UseGuards(AdminTokenGuard)
 export class DeliveriesController {
-  constructor(
-    private readonly deliveries: DeliveryStore,
-    private readonly deliveryService: DeliveryService,
-  ) {}
+  constructor(private readonly deliveryService: DeliveryService) {}
 
   @Get()
   @ApiOkResponse({ type: DeliveryPage, description: 'Newest first; keyset pagination' })
@@ -51,7 +47,7 @@ export class DeliveriesController {
     @Query('limit') limit?: unknown,
     @Query('cursor') cursor?: unknown,
   ): Promise<DeliveryPage> {
-    const page = await this.deliveries.list(
+    const page = await this.deliveryService.list(
       {
         status: parseChoice('status', status, DELIVERY_STATUSES),
         listener: queryText('listener', listener),

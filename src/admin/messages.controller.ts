@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import { AppException } from '../common/errors/app.exception';
 import { ErrorCode } from '../common/errors/error-codes';
-import { AdminTokenGuard } from '../common/guards/admin-token.guard';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
 import {
   decodeCursor,
   parseInstant,
@@ -18,9 +18,8 @@ import {
   pathText,
   queryText,
 } from '../common/query/query-params';
-import { DeliveryService } from '../delivery/delivery.service';
-import { DeliveryStore } from '../storage/delivery-store';
-import { MessageStore } from '../storage/message-store';
+import { DeliveryService } from '../delivery';
+import { MessageStore } from '../inbox/message-store';
 import { DeliveryView, ReplayAnswer } from './views/delivery.view';
 import { MessageDetail, MessagePage, MessageView } from './views/message.view';
 
@@ -38,7 +37,6 @@ const notFound = (key: string): AppException =>
 export class MessagesController {
   constructor(
     private readonly messages: MessageStore,
-    private readonly deliveries: DeliveryStore,
     private readonly deliveryService: DeliveryService,
   ) {}
 
@@ -96,7 +94,7 @@ export class MessagesController {
     const key = pathText('key', keyParam);
     const stored = await this.messages.findByKey(key);
     if (!stored) throw notFound(key);
-    const deliveries = await this.deliveries.forMessage(key);
+    const deliveries = await this.deliveryService.forMessage(key);
     return {
       message: MessageView.of(stored),
       raw: JSON.parse(stored.raw) as Record<string, unknown>,

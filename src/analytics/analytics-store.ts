@@ -1,4 +1,4 @@
-import type { ReceivedMessage } from '../webhook/events';
+import type { ReceivedMessage } from '../messages';
 
 export interface TimeRange {
   /** Inclusive, epoch ms; undefined = from the beginning. */

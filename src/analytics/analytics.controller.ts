@@ -7,7 +7,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Clock } from '../common/clock/clock';
-import { AdminTokenGuard } from '../common/guards/admin-token.guard';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { invalidQuery, parseChoice, parseLimit } from '../common/query/query-params';
 import {
   AnalyticsStore,

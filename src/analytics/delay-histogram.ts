@@ -1,4 +1,4 @@
-import type { AnalyticsDelayColumns } from '../storage/tables';
+import type { AnalyticsDelayColumns } from './analytics.tables';
 import type { DelayPercentiles } from './analytics-store';
 
 /**

@@ -1,11 +1,11 @@
 import type { Expression, Kysely } from 'kysely';
 import { columnsOf, PreparedByCount } from '../storage/prepared-query';
-import type { Tables } from '../storage/tables';
+import type { AnalyticsTables } from './analytics.tables';
 
 type Column<R> = keyof R & string;
 
 export interface RollupShape<R> {
-  readonly table: keyof Tables;
+  readonly table: keyof AnalyticsTables;
   /** What the table counts per: rows with the same keys are one row. */
   readonly keys: readonly Column<R>[];
   /** Added up. */
@@ -39,7 +39,7 @@ export class Rollup<R extends object> {
   private readonly upsert: PreparedByCount<R, Record<string, number | string>>;
 
   constructor(
-    db: Kysely<Tables>,
+    db: Kysely<AnalyticsTables>,
     private readonly shape: RollupShape<R>,
   ) {
     const { table, keys, sums, least = [], greatest = [], presence } = shape;
@@ -73,7 +73,7 @@ export class Rollup<R extends object> {
   }
 
   /** Adds the rows (in any number, keys repeated or not); returns the rows that were new, if `presence` is set. */
-  async add(trx: Kysely<Tables>, rows: readonly R[]): Promise<R[]> {
+  async add(trx: Kysely<AnalyticsTables>, rows: readonly R[]): Promise<R[]> {
     const folded = this.fold(rows);
     const created: R[] = [];
     for (const part of powerOfTwoChunks([...folded.values()], MAX_ROWS)) {

@@ -4,10 +4,10 @@ import { Kysely, Migrator, QueryExecutorProvider, sql, SqliteDialect } from 'kys
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Database } from '../storage/database';
-import { migrationProvider } from '../storage/migrations';
+import { Database, migrationsOf } from '../storage/database';
+import { ANALYTICS_MIGRATIONS } from './analytics.migrations';
 import { openSqlite } from '../storage/sqlite/open-sqlite';
-import type { ReceivedMessage } from '../webhook/events';
+import type { ReceivedMessage } from '../messages';
 import { dayBucket, hourBucket } from './analytics-store';
 import { delayBucket } from './delay-histogram';
 import { SqlAnalyticsStore } from './sql-analytics-store';
@@ -97,7 +97,10 @@ describe('SqlAnalyticsStore on a real SQLite file', () => {
   const opened: Database[] = [];
 
   const open = async (name: string) => {
-    const db = await openSqlite(join(dir, `${name}.sqlite`), { busyTimeoutMs: 1000 });
+    const db = await openSqlite(join(dir, `${name}.sqlite`), {
+      busyTimeoutMs: 1000,
+      migrations: [ANALYTICS_MIGRATIONS],
+    });
     opened.push(db);
     return { db, store: new SqlAnalyticsStore(db) };
   };
@@ -207,14 +210,20 @@ describe('SqlAnalyticsStore on a real SQLite file', () => {
     const old = new Kysely<unknown>({
       dialect: new SqliteDialect({ database: new BetterSqlite3(file) }),
     });
-    const migrated = await new Migrator({ db: old, provider: migrationProvider }).migrateTo(
-      '0006-store-probe',
-    );
+    const migrations = migrationsOf([ANALYTICS_MIGRATIONS]);
+    const migrated = await new Migrator({
+      db: old,
+      provider: { getMigrations: () => Promise.resolve(migrations) },
+      allowUnorderedMigrations: true,
+    }).migrateTo('0006-store-probe');
     expect(migrated.error).toBeUndefined();
     await writeAsBefore(old, messages);
     await old.destroy();
 
-    const upgraded = await openSqlite(file, { busyTimeoutMs: 1000 });
+    const upgraded = await openSqlite(file, {
+      busyTimeoutMs: 1000,
+      migrations: [ANALYTICS_MIGRATIONS],
+    });
     opened.push(upgraded);
     const live = await open('live');
     await live.store.recordMessages(messages);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, RawBuilder, sql } from 'kysely';
 import { Database } from '../storage/database';
+import { tablesOf } from '../storage/group-commit';
 import { columnsOf, PreparedByCount, PreparedQuery } from '../storage/prepared-query';
 import type {
   AnalyticsDailyContentTypesTable,
@@ -8,9 +9,9 @@ import type {
   AnalyticsHourlyContentTypesTable,
   AnalyticsHourlyTable,
   AnalyticsTotalsColumns,
-  Tables,
-} from '../storage/tables';
-import type { ReceivedMessage } from '../webhook/events';
+  AnalyticsTables,
+} from './analytics.tables';
+import type { ReceivedMessage } from '../messages';
 import {
   AnalyticsStore,
   AnalyticsSummary,
@@ -88,42 +89,43 @@ type CountedKind = 'message' | 'conversation-started';
  */
 @Injectable()
 export class SqlAnalyticsStore extends AnalyticsStore {
+  private readonly query: Kysely<AnalyticsTables> = tablesOf<AnalyticsTables>(this.db);
   private readonly counted = new PreparedByCount<
     { message_key: string; kind: CountedKind },
     { message_key: string }
   >(
     (rows) =>
-      this.db
+      this.query
         .insertInto('analytics_counted')
         .values(rows.map((row) => columnsOf(row, ['message_key', 'kind'])))
         .onConflict((oc) => oc.columns(['message_key', 'kind']).doNothing())
         .returning('message_key'),
     MAX_ROWS,
   );
-  private readonly hourly = new Rollup<AnalyticsHourlyTable>(this.db, {
+  private readonly hourly = new Rollup<AnalyticsHourlyTable>(this.query, {
     table: 'analytics_hourly',
     keys: ['bucket_start'],
     sums: TOTALS_COLUMNS,
   });
-  private readonly daily = new Rollup<AnalyticsDailyTable>(this.db, {
+  private readonly daily = new Rollup<AnalyticsDailyTable>(this.query, {
     table: 'analytics_daily',
     keys: ['day_start'],
     sums: TOTALS_COLUMNS,
   });
-  private readonly hourlyContentTypes = new Rollup<AnalyticsHourlyContentTypesTable>(this.db, {
+  private readonly hourlyContentTypes = new Rollup<AnalyticsHourlyContentTypesTable>(this.query, {
     table: 'analytics_hourly_content_types',
     keys: ['bucket_start', 'content_type'],
     sums: ['attachments', 'bytes'],
   });
-  private readonly dailyContentTypes = new Rollup<AnalyticsDailyContentTypesTable>(this.db, {
+  private readonly dailyContentTypes = new Rollup<AnalyticsDailyContentTypesTable>(this.query, {
     table: 'analytics_daily_content_types',
     keys: ['day_start', 'content_type'],
     sums: ['attachments', 'bytes'],
   });
-  private readonly keyed = new Map(KEY_KINDS.map((by) => [by, new KeyedRollups(this.db, by)]));
+  private readonly keyed = new Map(KEY_KINDS.map((by) => [by, new KeyedRollups(this.query, by)]));
 
   private readonly totalsQuery = new PreparedQuery<EdgedSpan, Totals>((p) =>
-    this.db
+    this.query
       .selectFrom((eb) =>
         eb
           .selectFrom('analytics_daily')
@@ -152,7 +154,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
     EdgedSpan,
     { content_type: string; attachments: number; bytes: number }
   >((p) =>
-    this.db
+    this.query
       .selectFrom((eb) =>
         eb
           .selectFrom('analytics_daily_content_types')
@@ -185,27 +187,27 @@ export class SqlAnalyticsStore extends AnalyticsStore {
       .orderBy('content_type'),
   );
   private readonly hoursQuery = new PreparedQuery<HourSpan, AnalyticsHourlyTable>((p) =>
-    this.db
+    this.query
       .selectFrom('analytics_hourly')
       .select(['bucket_start', ...TOTALS_COLUMNS])
       .where('bucket_start', '>=', p.from)
       .where('bucket_start', '<', p.to),
   );
   private readonly daysQuery = new PreparedQuery<HourSpan, AnalyticsDailyTable>((p) =>
-    this.db
+    this.query
       .selectFrom('analytics_daily')
       .select(['day_start', ...TOTALS_COLUMNS])
       .where('day_start', '>=', p.from)
       .where('day_start', '<', p.to),
   );
   private readonly keyedQueries = new Map(
-    KEY_KINDS.map((by) => [by, prepareSql(this.db, keyedSql(KEYED[by]))]),
+    KEY_KINDS.map((by) => [by, prepareSql(this.query, keyedSql(KEYED[by]))]),
   );
   private readonly shiftedDayQueries = new Map(
     KEY_KINDS.flatMap((by) =>
       (['tails', 'heads'] as const).map((drive) => [
         `${by}:${drive}`,
-        prepareSql(this.db, shiftedDaysSql(KEYED[by], drive)),
+        prepareSql(this.query, shiftedDaysSql(KEYED[by], drive)),
       ]),
     ),
   );
@@ -215,8 +217,8 @@ export class SqlAnalyticsStore extends AnalyticsStore {
   }
 
   /** The store as the prepared queries run on it (they infer their executor's tables). */
-  private get reader(): Kysely<Tables> {
-    return this.db;
+  private get reader(): Kysely<AnalyticsTables> {
+    return this.query;
   }
 
   /**
@@ -225,7 +227,8 @@ export class SqlAnalyticsStore extends AnalyticsStore {
    * one upsert per rollup table.
    */
   async recordMessages(messages: readonly ReceivedMessage[]): Promise<void> {
-    await this.db.write(async (trx) => {
+    await this.db.write(async (transaction) => {
+      const trx = tablesOf<AnalyticsTables>(transaction);
       const fresh = await this.firstCounts(trx, messages, 'message');
       if (fresh.length === 0) return;
       const hours: AnalyticsHourlyTable[] = [];
@@ -261,7 +264,8 @@ export class SqlAnalyticsStore extends AnalyticsStore {
   }
 
   async recordConversationsStarted(messages: readonly ReceivedMessage[]): Promise<void> {
-    await this.db.write(async (trx) => {
+    await this.db.write(async (transaction) => {
+      const trx = tablesOf<AnalyticsTables>(transaction);
       const fresh = await this.firstCounts(trx, messages, 'conversation-started');
       if (fresh.length === 0) return;
       const started = only('conversations_started');
@@ -358,7 +362,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
 
   /** The messages of the batch not yet counted for `kind`, each once, marked as counted. */
   private async firstCounts(
-    trx: Kysely<Tables>,
+    trx: Kysely<AnalyticsTables>,
     messages: readonly ReceivedMessage[],
     kind: CountedKind,
   ): Promise<ReceivedMessage[]> {
@@ -436,7 +440,7 @@ class KeyedRollups {
   private readonly totals: Rollup<KeyedRow>;
   private readonly tables: (typeof KEYED)[TopBy];
 
-  constructor(db: Kysely<Tables>, by: TopBy) {
+  constructor(db: Kysely<AnalyticsTables>, by: TopBy) {
     this.tables = KEYED[by];
     const { hourly, daily, totals, column } = this.tables;
     this.hourly = new Rollup(db, {
@@ -464,7 +468,7 @@ class KeyedRollups {
 
   /** Counts the messages per key; returns the hours and days where a key was new, once per key. */
   async add(
-    trx: Kysely<Tables>,
+    trx: Kysely<AnalyticsTables>,
     messages: readonly ReceivedMessage[],
   ): Promise<{ hours: number[]; days: number[] }> {
     const { column, keyOf } = this.tables;
@@ -591,7 +595,7 @@ function present(totals: Totals, activeConversations: number, senders: number): 
 
 /** A raw SQL query prepared like a built one: compiled once, run with new parameters. */
 function prepareSql<P extends object, R>(
-  db: Kysely<Tables>,
+  db: Kysely<AnalyticsTables>,
   build: (p: { readonly [K in keyof P]: P[K] }) => RawBuilder<R>,
 ): PreparedQuery<P, R> {
   return new PreparedQuery<P, R>((p) => ({ compile: () => build(p).compile(db) }));

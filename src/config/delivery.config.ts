@@ -1,5 +1,5 @@
 import { registerAs } from '@nestjs/config';
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../delivery/retry-schedule';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './retry-schedule';
 import { validateEnvironment } from './environment';
 
 export const deliveryConfig = registerAs('delivery', () => {

@@ -13,7 +13,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { IsHttpUrl } from '../common/validation/is-http-url.decorator';
-import { parseRetrySchedule } from '../delivery/retry-schedule';
+import { parseRetrySchedule } from './retry-schedule';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

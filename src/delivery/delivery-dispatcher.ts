@@ -1,17 +1,18 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/all-config';
-import { Metrics } from '../metrics/metrics';
-import { AttemptOutcome, AttemptRecord, DeliveryStore, OutboxRow } from '../storage/delivery-store';
-import type { Outbox } from '../storage/message-store';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AttemptOutcome, AttemptRecord, DeliveryStore, OutboxRow } from './delivery-store';
+import type { OutboxWriter } from '../inbox/message-store';
 import {
   AnyDomainEvent,
   CONVERSATION_STARTED,
   eventsOfMessage,
   ReceivedMessage,
-} from '../webhook/events';
+} from '../messages';
 import { PermanentDeliveryError, RetryAfterError } from './delivery.errors';
-import { describeFailure } from './describe-failure';
+import { DeliveryMetrics } from './delivery.metrics';
+import { describeFailure } from '../common/errors/describe-failure';
 import type { DeliveryContext } from './durable-listener.decorator';
 import { deliveryId, ListenerRegistry, RegisteredListener } from './listener-registry';
 import { retryDelay } from './retry-schedule';
@@ -28,17 +29,27 @@ export interface DeliveryJob {
 
 /**
  * One message's outbox, planned before its transaction: the rows to write
- * with it, and the jobs to run once it is committed.
+ * with it (`write`, which the message store calls inside its transaction,
+ * once it knows whether the message started its conversation), and the jobs
+ * to run once it is committed.
  */
-export class PlannedOutbox implements Outbox {
-  readonly always: OutboxRow[] = [];
-  readonly ifConversationStarted: OutboxRow[] = [];
+export class PlannedOutbox {
+  private readonly always: OutboxRow[] = [];
+  private readonly ifConversationStarted: OutboxRow[] = [];
   private readonly jobs: { job: DeliveryJob; started: boolean }[] = [];
 
   constructor(
     readonly events: readonly AnyDomainEvent[],
     readonly leaseUntil: number,
+    private readonly store: DeliveryStore,
   ) {}
+
+  readonly write: OutboxWriter = (trx, conversationStarted) =>
+    this.store.writeOutbox(
+      trx,
+      conversationStarted ? [...this.always, ...this.ifConversationStarted] : this.always,
+      Date.now(),
+    );
 
   add(row: OutboxRow, listener: RegisteredListener, event: AnyDomainEvent): void {
     const started = event.name === CONVERSATION_STARTED;
@@ -85,6 +96,8 @@ const MAX_BATCH = 256;
 export class DeliveryDispatcher implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryDispatcher.name);
   private readonly lanes = new Map<string, ListenerLane>();
+  /** Best-effort listeners still at work, finished before the store closes. */
+  private readonly emitting = new Set<Promise<unknown>>();
   /** Attempts under way, with the number of deliveries each holds. */
   private readonly running = new Map<Promise<void>, number>();
   private readonly toPump = new Set<ListenerLane>();
@@ -97,7 +110,8 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
   constructor(
     private readonly registry: ListenerRegistry,
     private readonly store: DeliveryStore,
-    private readonly metrics: Metrics,
+    private readonly metrics: DeliveryMetrics,
+    private readonly bus: EventEmitter2,
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('delivery', { infer: true });
@@ -110,7 +124,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
    */
   plan(message: ReceivedMessage): PlannedOutbox {
     const events = eventsOfMessage(message, message.conversationKey !== null);
-    const outbox = new PlannedOutbox(events, Date.now() + this.settings.leaseMs);
+    const outbox = new PlannedOutbox(events, Date.now() + this.settings.leaseMs, this.store);
     for (const event of events) {
       for (const listener of this.registry.listenersOf(event.name)) {
         const verdict = this.filter(listener, event);
@@ -134,9 +148,22 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     return outbox;
   }
 
-  /** Starts the committed message's deliveries: they are leased to this process already. */
+  /**
+   * After the commit: starts the message's durable deliveries (leased to this
+   * process already) and emits its events to in-process, best-effort listeners.
+   */
   dispatch(outbox: PlannedOutbox, conversationStarted: boolean): void {
     for (const job of outbox.jobsOf(conversationStarted)) this.enqueue(job);
+    for (const event of outbox.eventsOf(conversationStarted)) this.emit(event);
+  }
+
+  private emit(event: AnyDomainEvent): void {
+    this.metrics.eventsEmitted.inc({ event: event.name });
+    const done = this.bus.emitAsync(event.name, event).catch((error: unknown) => {
+      this.logger.error(`listener of ${event.name} failed: ${describeFailure(error)}`);
+    });
+    this.emitting.add(done);
+    void done.finally(() => this.emitting.delete(done));
   }
 
   enqueue(job: DeliveryJob): void {
@@ -176,7 +203,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
       finished: running.reduce((sum, [, deliveries]) => sum + deliveries, 0),
       released: queued.length,
     };
-    await Promise.allSettled(running.map(([attempt]) => attempt));
+    await Promise.allSettled([...running.map(([attempt]) => attempt), ...this.emitting]);
     try {
       await this.store.release(
         queued.map((job) => job.id),

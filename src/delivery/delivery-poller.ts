@@ -6,11 +6,11 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/all-config';
-import { Delivery, DeliveryStore } from '../storage/delivery-store';
-import { MessageStore } from '../storage/message-store';
-import { eventsOfMessage } from '../webhook/events';
+import { Delivery, DeliveryStore } from './delivery-store';
+import { MessageStore } from '../inbox/message-store';
+import { eventsOfMessage } from '../messages';
 import { DeliveryDispatcher } from './delivery-dispatcher';
-import { describeFailure } from './describe-failure';
+import { describeFailure } from '../common/errors/describe-failure';
 import { ListenerRegistry } from './listener-registry';
 
 const BATCH = 100;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { invalidQuery } from '../common/query/query-params';
-import { Delivery, DeliveryFilter, DeliveryStore, NewDelivery } from '../storage/delivery-store';
-import { MessageStore } from '../storage/message-store';
-import { eventsOfMessage } from '../webhook/events';
+import { Cursor, invalidQuery, Page } from '../common/query/query-params';
+import { Delivery, DeliveryFilter, DeliveryStore, NewDelivery } from './delivery-store';
+import { MessageStore } from '../inbox/message-store';
+import { eventsOfMessage } from '../messages';
 import { DeliveryPoller } from './delivery-poller';
 import { ListenerRegistry } from './listener-registry';
 
@@ -32,6 +32,15 @@ export class DeliveryService {
     await this.deliveries.schedule(deliveries, Date.now());
     this.poller.kick();
     return deliveries;
+  }
+
+  /** Newest first. */
+  list(filter: DeliveryFilter, limit: number, cursor?: Cursor): Promise<Page<Delivery>> {
+    return this.deliveries.list(filter, limit, cursor);
+  }
+
+  forMessage(messageKey: string): Promise<Delivery[]> {
+    return this.deliveries.forMessage(messageKey);
   }
 
   async retry(id: string): Promise<Delivery | null> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import type { EventMap, EventName } from '../webhook/events';
+import type { EventMap, EventName } from '../messages';
 
 /** What a handler learns about the delivery it runs. */
 export interface DeliveryContext {

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { timeOrderedUuid } from '../common/ids/name-based-uuid';
-import type { NewDelivery } from '../storage/delivery-store';
-import type { AnyDomainEvent, EventName } from '../webhook/events';
+import type { NewDelivery } from './delivery-store';
+import type { AnyDomainEvent, EventName } from '../messages';
 import { DurableHandler, DurableListenerMetadata } from './durable-listener.decorator';
 
 export interface RegisteredListener {

@@ -10,7 +10,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AllConfig } from '../config/all-config';
-import { AdminTokenGuard } from '../common/guards/admin-token.guard';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
 import { Registry } from 'prom-client';
 import { Metrics } from './metrics';
 

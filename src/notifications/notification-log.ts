@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Cursor, Page } from '../common/query/query-params';
 import { Database } from '../storage/database';
+import { tablesOf } from '../storage/group-commit';
 import { olderThan, toPage } from '../storage/keyset';
-import type { NotificationStatus } from '../storage/tables';
+import type { NotificationStatus, NotificationTables } from './notification.tables';
 
-export type { NotificationStatus } from '../storage/tables';
+export type { NotificationStatus } from './notification.tables';
 export const NOTIFICATION_STATUSES: readonly NotificationStatus[] = [
   'sending',
   'sent',
@@ -50,6 +51,8 @@ const COUNTED: readonly NotificationStatus[] = ['sending', 'sent'];
 /** Every attempt to notify, its outcome, and the throttle's memory. */
 @Injectable()
 export class NotificationLog {
+  private readonly query = tablesOf<NotificationTables>(this.db);
+
   constructor(private readonly db: Database) {}
 
   /**
@@ -62,7 +65,8 @@ export class NotificationLog {
     now: number,
     throttle: { readonly max: number; readonly windowMs: number } | null,
   ): Promise<number | null> {
-    return this.db.write(async (trx) => {
+    return this.db.write(async (transaction) => {
+      const trx = tablesOf<NotificationTables>(transaction);
       let throttled = false;
       if (throttle) {
         const { sent } = await trx
@@ -104,7 +108,7 @@ export class NotificationLog {
     },
   ): Promise<void> {
     await this.db.write((trx) =>
-      trx
+      tablesOf<NotificationTables>(trx)
         .updateTable('notification_log')
         .set({
           status: outcome.status,
@@ -123,7 +127,7 @@ export class NotificationLog {
     limit: number,
     cursor?: Cursor,
   ): Promise<Page<NotificationEntry>> {
-    let query = this.db.selectFrom('notification_log').selectAll();
+    let query = this.query.selectFrom('notification_log').selectAll();
     if (filter.rule !== undefined) query = query.where('rule', '=', filter.rule);
     if (filter.channel !== undefined) query = query.where('channel', '=', filter.channel);
     if (filter.status !== undefined) query = query.where('status', '=', filter.status);

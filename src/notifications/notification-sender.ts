@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock/clock';
-import { PermanentDeliveryError } from '../delivery/delivery.errors';
-import { describeFailure } from '../delivery/describe-failure';
-import type { DeliveryContext } from '../delivery/durable-listener.decorator';
-import type { AnyDomainEvent } from '../webhook/events';
+import { PermanentDeliveryError } from '../delivery';
+import { describeFailure } from '../common/errors/describe-failure';
+import type { DeliveryContext } from '../delivery';
+import type { AnyDomainEvent } from '../messages';
 import { EmailChannel } from './channels/email.channel';
 import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
 import { NotificationChannel, statusOf } from './channels/notification-channel';
 import { SlackChannel } from './channels/slack.channel';
 import { WebhookChannel } from './channels/webhook.channel';
-import { Metrics } from '../metrics/metrics';
+import { NotificationMetrics } from './notification.metrics';
 import { NotificationLog } from './notification-log';
 import type { CompiledRule } from './rules/rules-file';
 import type { AnyChannelDto, ChannelType } from './rules/rule.dto';
@@ -26,7 +26,7 @@ export class NotificationSender {
   constructor(
     private readonly log: NotificationLog,
     private readonly clock: Clock,
-    private readonly metrics: Metrics,
+    private readonly metrics: NotificationMetrics,
     webhook: WebhookChannel,
     slack: SlackChannel,
     email: EmailChannel,
@@ -55,7 +55,7 @@ export class NotificationSender {
       rule.throttle,
     );
     const count = (outcome: string): void => {
-      this.metrics.notifications.inc({ channel: channel.config.channel, outcome });
+      this.metrics.attempts.inc({ channel: channel.config.channel, outcome });
     };
     if (id === null) return count('throttled');
     let remoteStatus: number | null;

@@ -6,7 +6,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AdminTokenGuard } from '../common/guards/admin-token.guard';
+import { AdminTokenGuard } from '../auth/admin-token.guard';
 import {
   decodeCursor,
   Page,

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/all-config';
-import { DeliveryModule } from '../delivery/delivery.module';
+import { DeliveryModule } from '../delivery';
 import { EmailChannel } from './channels/email.channel';
 import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
 import { SlackChannel } from './channels/slack.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import { NotificationLog } from './notification-log';
+import { NotificationMetrics } from './notification.metrics';
 import { NotificationSender } from './notification-sender';
 import { NotificationsController } from './notifications.controller';
 import { NotificationRules, RuleListeners } from './rule-listeners';
@@ -24,6 +25,7 @@ import { NotificationRules, RuleListeners } from './rule-listeners';
     RuleListeners,
     NotificationSender,
     NotificationLog,
+    NotificationMetrics,
     WebhookChannel,
     SlackChannel,
     EmailChannel,

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/all-config';
-import { ListenerRegistry } from '../delivery/listener-registry';
-import type { AnyDomainEvent } from '../webhook/events';
+import { DurableListeners } from '../delivery';
+import type { AnyDomainEvent } from '../messages';
 import { KOMMHOOK_REPLY_MARKER } from './channels/kommunicate-reply.channel';
 import { NotificationSender } from './notification-sender';
 import { CompiledRule, loadRules } from './rules/rules-file';
@@ -36,7 +36,7 @@ export class RuleListeners implements OnModuleInit {
   private readonly replyUser: string;
 
   constructor(
-    private readonly registry: ListenerRegistry,
+    private readonly listeners: DurableListeners,
     private readonly rules: NotificationRules,
     private readonly sender: NotificationSender,
     config: ConfigService<AllConfig, true>,
@@ -47,7 +47,7 @@ export class RuleListeners implements OnModuleInit {
   onModuleInit(): void {
     for (const rule of this.rules.rules) {
       for (const channel of rule.channels) {
-        this.registry.register({
+        this.listeners.register({
           name: `notifications.${rule.name}.${channel.id}`,
           events: rule.events,
           handler: {

@@ -1,4 +1,4 @@
-import type { AnyDomainEvent } from '../webhook/events';
+import type { AnyDomainEvent } from '../messages';
 
 /** `{{ field }}`: a field of the message or the event; unknown fields are caught at start-up. */
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;

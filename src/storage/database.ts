@@ -1,8 +1,16 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import { CompiledQuery, DatabaseConnection, Kysely, KyselyConfig, Migrator, sql } from 'kysely';
+import {
+  CompiledQuery,
+  DatabaseConnection,
+  Kysely,
+  KyselyConfig,
+  Migration,
+  Migrator,
+  sql,
+} from 'kysely';
 import { GroupCommit, TransactionRunner, WriteWork } from './group-commit';
-import { migrationProvider } from './migrations';
-import type { Tables } from './tables';
+import * as storeProbe from './0006-store-probe';
+import type { StorageTables } from './tables';
 
 /** What the dialect adds to plain Kysely: how it runs a write transaction, and how it fails. */
 export interface StoreDialect {
@@ -13,12 +21,28 @@ export interface StoreDialect {
   isBusy(error: unknown): boolean;
   isStoreFailure(error: unknown): boolean;
   /** Runs before the connections close (e.g. a WAL checkpoint). */
-  beforeClose?(db: Kysely<Tables>): Promise<void>;
+  beforeClose?(db: Kysely<StorageTables>): Promise<void>;
 }
 
 export interface DatabaseOptions {
   /** How long a write waits for a lock another process holds before it fails. */
   readonly busyTimeoutMs: number;
+  /** Every module's migrations (each module keeps its own tables), by their global names. */
+  readonly migrations: readonly Readonly<Record<string, Migration>>[];
+}
+
+/** The store's own migrations and every module's, one set, by their global names. */
+export function migrationsOf(
+  sets: readonly Readonly<Record<string, Migration>>[],
+): Record<string, Migration> {
+  const migrations: Record<string, Migration> = { '0006-store-probe': storeProbe };
+  for (const set of sets) {
+    for (const [name, migration] of Object.entries(set)) {
+      if (name in migrations) throw new Error(`two migrations are named ${name}`);
+      migrations[name] = migration;
+    }
+  }
+  return migrations;
 }
 
 /** After a write failed for the store's sake, readiness stays down this long unless a write succeeds. */
@@ -29,11 +53,11 @@ const FAILURE_HOLD_MS = 30_000;
  * Prepared queries run on it directly: Kysely's executor adds a few promises
  * and microseconds per query, and the webhook runs several per message.
  */
-const connections = new WeakMap<Kysely<Tables>, DatabaseConnection>();
+const connections = new WeakMap<Kysely<StorageTables>, DatabaseConnection>();
 
 /** The connection of a write transaction handed to a WriteWork, if it is one. */
 export const connectionOf = (executor: object): DatabaseConnection | undefined =>
-  connections.get(executor as Kysely<Tables>);
+  connections.get(executor as Kysely<StorageTables>);
 
 const COMMIT = CompiledQuery.raw('commit');
 const ROLLBACK = CompiledQuery.raw('rollback');
@@ -47,7 +71,7 @@ const SAVEPOINT = {
  * The shared query builder, also the DI token (a class, no string tokens).
  * Adapters of every store use it; it is closed last, after listeners drained.
  */
-export class Database extends Kysely<Tables> implements OnApplicationShutdown {
+export class Database extends Kysely<StorageTables> implements OnApplicationShutdown {
   private static readonly logger = new Logger('Database');
   private readonly groupCommit: GroupCommit;
   private lastFailure: { at: number; error: unknown } | undefined;
@@ -63,7 +87,7 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
 
   constructor(
     readonly dialect: StoreDialect,
-    options: DatabaseOptions,
+    private readonly options: DatabaseOptions,
   ) {
     super({ dialect: dialect.kysely });
     this.groupCommit = new GroupCommit(this.transactionRunner(), {
@@ -86,10 +110,17 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
     return this.groupCommit.stats;
   }
 
+  /**
+   * Brings every module's schema up to date. The names order them across
+   * modules; a module's migration may come after another's that already ran
+   * (when tables move between modules), so such order is allowed.
+   */
   async migrate(): Promise<void> {
+    const migrations = migrationsOf(this.options.migrations);
     const { error, results } = await new Migrator({
       db: this,
-      provider: migrationProvider,
+      provider: { getMigrations: () => Promise.resolve(migrations) },
+      allowUnorderedMigrations: true,
     }).migrateToLatest();
     for (const result of results ?? []) {
       if (result.status === 'Success')
@@ -100,7 +131,7 @@ export class Database extends Kysely<Tables> implements OnApplicationShutdown {
 
   /** A real round trip to the store. */
   async ping(): Promise<void> {
-    await sql`select 1 from messages limit 1`.execute(this);
+    await sql`select 1 from store_probe limit 1`.execute(this);
   }
 
   /**

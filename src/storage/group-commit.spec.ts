@@ -22,7 +22,7 @@ describe('Database.write: the group commit on a real SQLite file', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kommhook-group-commit-'));
     file = join(dir, 'test.sqlite');
-    db = await openSqlite(file, { busyTimeoutMs: 300 });
+    db = await openSqlite(file, { busyTimeoutMs: 300, migrations: [] });
     await sql`create table items (name text primary key)`.execute(db);
     commits = () => db.writeStats.commits;
   });

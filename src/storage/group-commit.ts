@@ -1,18 +1,30 @@
 import type { Kysely } from 'kysely';
-import type { Tables } from './tables';
+import type { StorageTables } from './tables';
+
+/**
+ * A write transaction as the group commit hands it out. Typed with the
+ * store's own tables; a feature sees its tables through `tablesOf`.
+ */
+export type WriteTransaction = Kysely<StorageTables>;
+
+/**
+ * The database, or a write transaction, typed with a feature's tables: the
+ * same object (prepared queries find their transaction by it), only typed.
+ */
+export const tablesOf = <DB>(db: Kysely<StorageTables>): Kysely<DB> => db as unknown as Kysely<DB>;
 
 /** One unit of writes. It may run more than once before it commits: it must only touch `trx`. */
-export type WriteWork<T> = (trx: Kysely<Tables>) => Promise<T>;
+export type WriteWork<T> = (trx: WriteTransaction) => Promise<T>;
 
 /** What a dialect tells the group commit about running a transaction and about its errors. */
 export interface TransactionRunner {
   /** Runs `body` in one transaction on one connection; commits when it resolves, rolls back when it throws. */
-  transaction<T>(body: (trx: Kysely<Tables>) => Promise<T>): Promise<T>;
+  transaction<T>(body: (trx: WriteTransaction) => Promise<T>): Promise<T>;
   /** Another writer holds the lock: trying again shortly can succeed. */
   isBusy(error: unknown): boolean;
   /** The store itself failed (disk full, I/O, read-only): no write of the batch can succeed. */
   isStoreFailure(error: unknown): boolean;
-  savepoint(trx: Kysely<Tables>, action: 'begin' | 'release' | 'rollback'): Promise<void>;
+  savepoint(trx: WriteTransaction, action: 'begin' | 'release' | 'rollback'): Promise<void>;
 }
 
 export interface GroupCommitOptions {

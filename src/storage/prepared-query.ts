@@ -32,9 +32,7 @@ function bind(slots: readonly Slot[], rows: readonly object[]): unknown[] {
 /** On the write transaction's own connection when there is one (see Database), else through Kysely. */
 function execute<DB, R>(executor: Kysely<DB>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
   const connection = connectionOf(executor);
-  return connection
-    ? (connection.executeQuery(query) as Promise<QueryResult<R>>)
-    : executor.executeQuery<R>(query);
+  return connection ? connection.executeQuery<R>(query) : executor.executeQuery<R>(query);
 }
 
 /**

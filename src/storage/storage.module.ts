@@ -1,27 +1,36 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { Migration } from 'kysely';
 import type { AllConfig } from '../config/all-config';
 import { Database } from './database';
-import { DeliveryStore } from './delivery-store';
-import { MessageStore } from './message-store';
-import { SqlDeliveryStore } from './sql/sql-delivery-store';
 import { openSqlite } from './sqlite/open-sqlite';
-import { SqliteMessageStore } from './sqlite/sqlite-message-store';
 
+export interface StorageOptions {
+  /** Every module's migrations: each module keeps its tables, the store runs them all. */
+  readonly migrations: readonly Readonly<Record<string, Migration>>[];
+}
+
+/** The Database, opened as DATABASE_URL says, global for every module's store. */
 @Global()
-@Module({
-  providers: [
-    {
-      provide: Database,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) => {
-        const storage = config.get('storage', { infer: true });
-        return openSqlite(storage.sqliteFile, { busyTimeoutMs: storage.busyTimeoutMs });
-      },
-    },
-    { provide: MessageStore, useClass: SqliteMessageStore },
-    { provide: DeliveryStore, useClass: SqlDeliveryStore },
-  ],
-  exports: [Database, MessageStore, DeliveryStore],
-})
-export class StorageModule {}
+@Module({})
+export class StorageModule {
+  static forRoot(options: StorageOptions): DynamicModule {
+    return {
+      module: StorageModule,
+      providers: [
+        {
+          provide: Database,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<AllConfig, true>) => {
+            const storage = config.get('storage', { infer: true });
+            return openSqlite(storage.sqliteFile, {
+              busyTimeoutMs: storage.busyTimeoutMs,
+              migrations: options.migrations,
+            });
+          },
+        },
+      ],
+      exports: [Database],
+    };
+  }
+}

@@ -17,6 +17,7 @@ import { RateLimiter } from './checks/rate-limiter';
 import { WebhookTokens } from './checks/webhook-tokens';
 import { toMessageDto } from './dto/to-message-dto';
 import { toReceivedMessage } from './dto/to-received-message';
+import { WebhookMetrics } from './webhook.metrics';
 import { AcceptOutcome, WebhookService } from './webhook.service';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -58,6 +59,7 @@ export class WebhookEndpoint {
     private readonly webhooks: WebhookService,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly webhookMetrics: WebhookMetrics,
     config: ConfigService<AllConfig, true>,
   ) {
     const webhook = config.get('webhook', { infer: true });
@@ -102,7 +104,7 @@ export class WebhookEndpoint {
       const { body, headers, failure } = errorAnswer(error);
       status = body.statusCode;
       if (body.code.startsWith('WEBHOOK.')) {
-        this.metrics.webhookOutcomes.inc({ outcome: 'rejected', code: body.code });
+        this.webhookMetrics.outcomes.inc({ outcome: 'rejected', code: body.code });
       }
       if (failure) {
         // As the request log writes every other 5xx: class and message, no stack.

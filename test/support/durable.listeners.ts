@@ -1,10 +1,6 @@
-import { PermanentDeliveryError, RetryAfterError } from '../../src/delivery/delivery.errors';
-import {
-  DeliveryContext,
-  DurableHandler,
-  DurableListener,
-} from '../../src/delivery/durable-listener.decorator';
-import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../../src/webhook/events';
+import { PermanentDeliveryError, RetryAfterError } from '../../src/delivery';
+import { DeliveryContext, DurableHandler, DurableListener } from '../../src/delivery';
+import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../../src/messages';
 
 export interface Attempt {
   readonly key: string;

@@ -7,25 +7,25 @@ import {
   MESSAGE_RECEIVED,
   MessageAttachmentReceivedEvent,
   MessageReceivedEvent,
-  OnDomainEvent,
-} from '../../src/webhook/events';
+} from '../../src/messages';
+import { OnEventBestEffort } from '../../src/delivery';
 
 /** Records every domain event it receives, in order, for assertions. */
 @Injectable()
 export class RecordingListener {
   readonly events: AnyDomainEvent[] = [];
 
-  @OnDomainEvent(MESSAGE_RECEIVED)
+  @OnEventBestEffort(MESSAGE_RECEIVED)
   onReceived(event: MessageReceivedEvent): void {
     this.events.push(event);
   }
 
-  @OnDomainEvent(MESSAGE_ATTACHMENT_RECEIVED)
+  @OnEventBestEffort(MESSAGE_ATTACHMENT_RECEIVED)
   onAttachment(event: MessageAttachmentReceivedEvent): void {
     this.events.push(event);
   }
 
-  @OnDomainEvent(CONVERSATION_STARTED)
+  @OnEventBestEffort(CONVERSATION_STARTED)
   onConversationStarted(event: ConversationStartedEvent): void {
     this.events.push(event);
   }
@@ -40,7 +40,7 @@ export class RecordingListener {
 export class ThrowingListener {
   calls = 0;
 
-  @OnDomainEvent(MESSAGE_RECEIVED)
+  @OnEventBestEffort(MESSAGE_RECEIVED)
   onReceived(): void {
     this.calls += 1;
     throw new Error('listener failure on purpose');

@@ -10,7 +10,10 @@ import { EnvironmentVariables } from '../../src/config/environment';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock/clock';
+import type { Kysely } from 'kysely';
+import type { AppTables } from '../../src/app.schema';
 import { Database } from '../../src/storage/database';
+import { tablesOf } from '../../src/storage/group-commit';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abc';
@@ -48,7 +51,8 @@ export interface TestAppOptions {
 export interface TestApp {
   app: INestApplication;
   http: Server;
-  db: Database;
+  /** The app's store, every table typed, for assertions on what was stored. */
+  db: Kysely<AppTables>;
   dataDir: string;
   /** POSTs a JSON payload to the webhook with the valid token. */
   deliver(payload: unknown): request.Test;
@@ -81,7 +85,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   return {
     app,
     http,
-    db: app.get(Database),
+    db: tablesOf<AppTables>(app.get(Database)),
     dataDir,
     deliver: (payload) =>
       request(http)

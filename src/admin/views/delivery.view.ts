@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DELIVERY_STATUSES, Delivery, DeliveryStatus } from '../../storage/delivery-store';
+import { DELIVERY_STATUSES, Delivery, DeliveryStatus } from '../../delivery';
 
 const iso = (at: Date | null): string | null => (at === null ? null : at.toISOString());
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { StoredMessage } from '../../storage/message-store';
+import type { StoredMessage } from '../../inbox/message-store';
 import { DeliveryView } from './delivery.view';
 
 export class FileView {

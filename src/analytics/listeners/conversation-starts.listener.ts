@@ -1,5 +1,5 @@
-import { DurableHandler, DurableListener } from '../../delivery/durable-listener.decorator';
-import { CONVERSATION_STARTED, ConversationStartedEvent } from '../../webhook/events';
+import { DurableHandler, DurableListener } from '../../delivery';
+import { CONVERSATION_STARTED, ConversationStartedEvent } from '../../messages';
 import { AnalyticsStore, ANALYTICS_BATCH_DELAY_MS } from '../analytics-store';
 
 /** Counts conversations started per hour and day, a batch per write; once per conversation, however often it runs. */

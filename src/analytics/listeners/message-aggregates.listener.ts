@@ -1,5 +1,5 @@
-import { DurableHandler, DurableListener } from '../../delivery/durable-listener.decorator';
-import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../../webhook/events';
+import { DurableHandler, DurableListener } from '../../delivery';
+import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../../messages';
 import { AnalyticsStore, ANALYTICS_BATCH_DELAY_MS } from '../analytics-store';
 
 /** Keeps the message aggregates up to date, a batch per write; counts each message once, however often it runs. */

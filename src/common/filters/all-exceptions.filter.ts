@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import { Metrics } from '../../metrics/metrics';
 import type { Request, Response } from 'express';
 import { errorAnswer } from '../errors/error-answer';
 import { bodyStillComing, closeAfterAnswer } from '../http/close-after-answer';
@@ -10,18 +9,12 @@ import { bodyStillComing, closeAfterAnswer } from '../http/close-after-answer';
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(private readonly metrics: Metrics) {}
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const { body, headers, failure } = errorAnswer(exception);
     // The request's log line names it (class and message; the stack only at debug).
     if (failure) response.err = failure;
-    // Webhook codes are only ever answered on the webhook route.
-    if (body.code.startsWith('WEBHOOK.')) {
-      this.metrics.webhookOutcomes.inc({ outcome: 'rejected', code: body.code });
-    }
     if (response.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     // Refused before its body was read (or part way): don't keep reading it to keep the connection.

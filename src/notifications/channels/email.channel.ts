@@ -8,7 +8,7 @@ import {
   type Transporter,
 } from 'nodemailer';
 import type { AllConfig } from '../../config/all-config';
-import { PermanentDeliveryError } from '../../delivery/delivery.errors';
+import { PermanentDeliveryError } from '../../delivery';
 import type { EmailChannelDto } from '../rules/rule.dto';
 import { escapeHtml, renderTemplate, templateValues } from '../templates';
 import { ChannelError, PermanentChannelError } from './http-post';

@@ -6,7 +6,7 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { PermanentDeliveryError, RetryAfterError } from '../../delivery/delivery.errors';
+import { PermanentDeliveryError, RetryAfterError } from '../../delivery';
 
 // The HTTP side shared by the webhook, Slack and Kommunicate channels. Error
 // messages name the channel and the host only: paths, queries and headers

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../../config/all-config';
-import { PermanentDeliveryError } from '../../delivery/delivery.errors';
+import { PermanentDeliveryError } from '../../delivery';
 import type { KommunicateReplyChannelDto } from '../rules/rule.dto';
 import { renderTemplate, templateValues } from '../templates';
 import { postJson } from './http-post';

@@ -1,4 +1,4 @@
-import type { AnyDomainEvent } from '../../webhook/events';
+import type { AnyDomainEvent } from '../../messages';
 import type { AnyChannelDto, ChannelType } from '../rules/rule.dto';
 
 /** What a channel is asked to send: one event, for one rule. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../../config/all-config';
-import type { EventName, MessageFile } from '../../webhook/events';
+import type { EventName, MessageFile } from '../../messages';
 import type { WebhookChannelDto } from '../rules/rule.dto';
 import { postJson } from './http-post';
 import { NotificationChannel, type NotificationContext } from './notification-channel';

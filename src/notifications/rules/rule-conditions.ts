@@ -1,4 +1,4 @@
-import type { AnyDomainEvent } from '../../webhook/events';
+import type { AnyDomainEvent } from '../../messages';
 import type { ConditionsDto } from './rule.dto';
 import { isInside } from './weekly-window';
 

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
@@ -22,7 +23,7 @@ import {
   MESSAGE_ATTACHMENT_RECEIVED,
   MESSAGE_RECEIVED,
   type EventName,
-} from '../../webhook/events';
+} from '../../messages';
 
 // The rules file's shape. class-validator checks it at start-up; every error
 // is reported with the rule's name and the field's path.

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { flattenValidationErrors } from '../../common/validation/validation.options';
 import { ConfigurationError, reasonOf } from '../../config/environment';
-import { MESSAGE_RECEIVED, type EventName } from '../../webhook/events';
+import { MESSAGE_RECEIVED, type EventName } from '../../messages';
 import { unknownPlaceholders } from '../templates';
 import { compileConditions, Condition } from './rule-conditions';
 import { AnyChannelDto, CHANNEL_DTOS, CHANNEL_TYPES, ChannelType, RuleDto } from './rule.dto';

@@ -25,7 +25,7 @@ describe('openSqlite: the files hold chat text, so only their owner reads them',
 
   it('creates the directories 0700 and the database, its WAL and SHM 0600', async () => {
     const file = join(dir, 'data', 'nested', 'kommhook.sqlite');
-    const db = await openSqlite(file, { busyTimeoutMs: 2000 });
+    const db = await openSqlite(file, { busyTimeoutMs: 2000, migrations: [] });
     try {
       // The migration wrote through the WAL: all three files exist while the store is open.
       expect(filesOf(file).map(modeOf)).toEqual([0o600, 0o600, 0o600]);
@@ -45,7 +45,7 @@ describe('openSqlite: the files hold chat text, so only their owner reads them',
       old.exec('create table leftover (x)');
       for (const path of filesOf(file)) chmodSync(path, 0o644);
 
-      const db = await openSqlite(file, { busyTimeoutMs: 2000 });
+      const db = await openSqlite(file, { busyTimeoutMs: 2000, migrations: [] });
       await db.destroy();
 
       expect(filesOf(file).map(modeOf)).toEqual([0o600, 0o600, 0o600]);

@@ -1,4 +1,4 @@
-import type { MessageFile, ReceivedMessage } from '../events';
+import type { MessageFile, ReceivedMessage } from '../../messages';
 import type { KommunicateMessageDto } from './kommunicate-message.dto';
 
 /**

@@ -40,23 +40,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('deliveries')
     .columns(['message_key'])
     .execute();
-  await db.schema
-    .createIndex('messages_from_received')
-    .on('messages')
-    .columns(['from_user', 'received_at', 'id'])
-    .execute();
-
-  // One row per (message, aggregate) already counted: retries and replays don't count twice.
-  await db.schema
-    .createTable('analytics_counted')
-    .addColumn('message_key', 'text', (col) => col.notNull())
-    .addColumn('kind', 'text', (col) => col.notNull())
-    .addPrimaryKeyConstraint('analytics_counted_pk', ['message_key', 'kind'])
-    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropTable('analytics_counted').execute();
-  await db.schema.dropIndex('messages_from_received').execute();
   await db.schema.dropTable('deliveries').execute();
 }

@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import type { ExpressionBuilder } from 'kysely';
-import type { Cursor, Page } from '../../common/query/query-params';
-import { Database } from '../database';
-import { olderThan, toPage } from '../keyset';
-import { chunks, PreparedByCount, PreparedQuery } from '../prepared-query';
-import { fromDeliveryRow, newDeliveryRow } from '../delivery-rows';
+import type { ExpressionBuilder, Insertable, Kysely } from 'kysely';
+import type { Cursor, Page } from '../common/query/query-params';
+import { Database } from '../storage/database';
+import { tablesOf, WriteTransaction } from '../storage/group-commit';
+import { olderThan, toPage } from '../storage/keyset';
+import { chunks, columnsOf, PreparedByCount, PreparedQuery } from '../storage/prepared-query';
+import {
+  DELIVERY_COLUMNS,
+  fromDeliveryRow,
+  newDeliveryRow,
+  outboxRowValues,
+} from './delivery-rows';
 import {
   AttemptRecord,
   Delivery,
@@ -12,8 +18,12 @@ import {
   DeliveryStatus,
   DeliveryStore,
   NewDelivery,
-} from '../delivery-store';
-import type { Tables } from '../tables';
+  OutboxRow,
+} from './delivery-store';
+import type { DeliveriesTable, DeliveryTables } from './delivery.tables';
+
+/** Rows of one message's outbox per prepared insert; more are split. */
+const OUTBOX_ROWS = 16;
 
 /** Ids per statement when recording alike outcomes. */
 const DONE_TOGETHER = 64;
@@ -58,8 +68,16 @@ const CLAIMABLE = ['pending', 'failed', 'running'] as const;
 @Injectable()
 export class SqlDeliveryStore extends DeliveryStore {
   // Every attempt ends here, on the webhook's path under load: compiled once.
+  private readonly query: Kysely<DeliveryTables> = tablesOf<DeliveryTables>(this.db);
+  private readonly insertOutbox = new PreparedByCount<Insertable<DeliveriesTable>>(
+    (rows) =>
+      this.query
+        .insertInto('deliveries')
+        .values(rows.map((row) => columnsOf(row, DELIVERY_COLUMNS))),
+    OUTBOX_ROWS,
+  );
   private readonly recordAttempt = new PreparedQuery<AttemptRow>((p) =>
-    this.db
+    this.query
       .updateTable('deliveries')
       .set({
         status: p.status,
@@ -77,7 +95,7 @@ export class SqlDeliveryStore extends DeliveryStore {
   /** Deliveries whose attempts ended alike (a batch that succeeded), by id. */
   private readonly recordDone = new PreparedByCount<AttemptRow>((rows) => {
     const [first] = rows;
-    return this.db
+    return this.query
       .updateTable('deliveries')
       .set({
         status: 'done',
@@ -100,9 +118,18 @@ export class SqlDeliveryStore extends DeliveryStore {
     super();
   }
 
+  async writeOutbox(trx: WriteTransaction, rows: readonly OutboxRow[], now: number): Promise<void> {
+    for (const part of chunks(rows, OUTBOX_ROWS)) {
+      await this.insertOutbox.run(
+        trx,
+        part.map((row) => outboxRowValues(row, now)),
+      );
+    }
+  }
+
   async claimDue(now: number, leaseUntil: number, limit: number): Promise<Delivery[]> {
     const rows = await this.db.write((trx) =>
-      trx
+      tablesOf<DeliveryTables>(trx)
         .updateTable('deliveries')
         .set({ status: 'running', next_attempt_at: leaseUntil, updated_at: now })
         .where('id', 'in', (eb) =>
@@ -129,7 +156,7 @@ export class SqlDeliveryStore extends DeliveryStore {
 
   async renewLease(id: string, heldUntil: number, leaseUntil: number): Promise<boolean> {
     const result = await this.db.write((trx) =>
-      trx
+      tablesOf<DeliveryTables>(trx)
         .updateTable('deliveries')
         .set({ next_attempt_at: leaseUntil })
         .where('id', '=', id)
@@ -167,7 +194,7 @@ export class SqlDeliveryStore extends DeliveryStore {
   async release(ids: readonly string[], now: number): Promise<void> {
     if (ids.length === 0) return;
     await this.db.write((trx) =>
-      trx
+      tablesOf<DeliveryTables>(trx)
         .updateTable('deliveries')
         .set({ status: 'pending', next_attempt_at: now, updated_at: now })
         .where('id', 'in', ids)
@@ -179,7 +206,7 @@ export class SqlDeliveryStore extends DeliveryStore {
   async schedule(deliveries: readonly NewDelivery[], now: number): Promise<void> {
     if (deliveries.length === 0) return;
     await this.db.write((trx) =>
-      trx
+      tablesOf<DeliveryTables>(trx)
         .insertInto('deliveries')
         .values(deliveries.map((delivery) => newDeliveryRow(delivery, now, 'pending', now)))
         .onConflict((oc) =>
@@ -197,7 +224,7 @@ export class SqlDeliveryStore extends DeliveryStore {
 
   async retry(id: string, now: number): Promise<Delivery | null> {
     const row = await this.db.write((trx) =>
-      trx
+      tablesOf<DeliveryTables>(trx)
         .updateTable('deliveries')
         .set({ status: 'pending', next_attempt_at: now, updated_at: now, completed_at: null })
         .where('id', '=', id)
@@ -210,7 +237,7 @@ export class SqlDeliveryStore extends DeliveryStore {
   async retryMany(filter: DeliveryFilter, now: number): Promise<number> {
     // A redrive gives dead deliveries a fresh schedule; failed ones keep theirs.
     const result = await this.db.write((trx) =>
-      trx
+      tablesOf<DeliveryTables>(trx)
         .updateTable('deliveries')
         .set((eb) => ({
           status: 'pending',
@@ -230,13 +257,13 @@ export class SqlDeliveryStore extends DeliveryStore {
     oldestUnfinishedAt: number | null;
   }> {
     const waiting = ['pending', 'running', 'failed', 'dead'] as const;
-    const rows = await this.db
+    const rows = await this.query
       .selectFrom('deliveries')
       .select((eb) => ['status', eb.fn.countAll<number>().as('count')])
       .where('status', 'in', waiting)
       .groupBy('status')
       .execute();
-    const oldest = await this.db
+    const oldest = await this.query
       .selectFrom('deliveries')
       .select((eb) => eb.fn.min<number>('created_at').as('at'))
       .where('status', 'in', ['pending', 'running', 'failed'])
@@ -249,7 +276,7 @@ export class SqlDeliveryStore extends DeliveryStore {
   }
 
   async findById(id: string): Promise<Delivery | null> {
-    const row = await this.db
+    const row = await this.query
       .selectFrom('deliveries')
       .selectAll()
       .where('id', '=', id)
@@ -258,7 +285,7 @@ export class SqlDeliveryStore extends DeliveryStore {
   }
 
   async forMessage(messageKey: string): Promise<Delivery[]> {
-    const rows = await this.db
+    const rows = await this.query
       .selectFrom('deliveries')
       .selectAll()
       .where('message_key', '=', messageKey)
@@ -270,7 +297,7 @@ export class SqlDeliveryStore extends DeliveryStore {
   }
 
   async list(filter: DeliveryFilter, limit: number, cursor?: Cursor): Promise<Page<Delivery>> {
-    let query = this.db
+    let query = this.query
       .selectFrom('deliveries')
       .selectAll()
       .where((eb) => this.matches(eb, filter));
@@ -290,7 +317,7 @@ export class SqlDeliveryStore extends DeliveryStore {
     }));
   }
 
-  private matches(eb: ExpressionBuilder<Tables, 'deliveries'>, filter: DeliveryFilter) {
+  private matches(eb: ExpressionBuilder<DeliveryTables, 'deliveries'>, filter: DeliveryFilter) {
     const conditions = [];
     if (filter.status !== undefined) conditions.push(eb('status', '=', filter.status));
     if (filter.listener !== undefined) conditions.push(eb('listener', '=', filter.listener));

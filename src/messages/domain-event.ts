@@ -1,4 +1,4 @@
-import { nameBasedUuid } from '../../common/ids/name-based-uuid';
+import { nameBasedUuid } from '../common/ids/name-based-uuid';
 import type { ReceivedMessage } from './received-message';
 
 /** What every domain event carries: its name, its own id, when it happened, and the message. */

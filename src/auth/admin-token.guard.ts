@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
-import type { AllConfig } from '../../config/all-config';
-import { AppException } from '../errors/app.exception';
-import { ErrorCode } from '../errors/error-codes';
-import { constantTimeEquals } from '../security/constant-time';
+import type { AllConfig } from '../config/all-config';
+import { AppException } from '../common/errors/app.exception';
+import { ErrorCode } from '../common/errors/error-codes';
+import { constantTimeEquals } from '../common/security/constant-time';
 
 const BEARER = /^bearer[ \t]+(\S+)[ \t]*$/i;
 

@@ -1,24 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import type { Insertable, Selectable } from 'kysely';
-import { StoreUnavailableError } from '../../common/errors/app.exception';
-import type { Cursor, Page } from '../../common/query/query-params';
-import type { ReceivedMessage } from '../../webhook/events';
-import { Database } from '../database';
-import { olderThan, toPage } from '../keyset';
-import { DELIVERY_COLUMNS, outboxRowValues } from '../delivery-rows';
-import { MessageFilter, MessageStore, Outbox, SaveOutcome, StoredMessage } from '../message-store';
-import { fromMessageRow, MESSAGE_COLUMNS, toMessageRow } from '../message-rows';
-import { chunks, columnsOf, PreparedByCount, PreparedQuery } from '../prepared-query';
-import type { DeliveriesTable, MessagesTable } from '../tables';
-
-/** Rows of one message's outbox per prepared insert; more are split. */
-const OUTBOX_ROWS = 16;
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import { StoreUnavailableError } from '../common/errors/app.exception';
+import type { Cursor, Page } from '../common/query/query-params';
+import type { ReceivedMessage } from '../messages';
+import { Database } from '../storage/database';
+import { tablesOf } from '../storage/group-commit';
+import { olderThan, toPage } from '../storage/keyset';
+import { columnsOf, PreparedQuery } from '../storage/prepared-query';
+import type { InboxTables, MessagesTable } from './inbox.tables';
+import {
+  MessageFilter,
+  MessageStore,
+  OutboxWriter,
+  SaveOutcome,
+  StoredMessage,
+} from './message-store';
+import { fromMessageRow, MESSAGE_COLUMNS, toMessageRow } from './message-rows';
 
 @Injectable()
-export class SqliteMessageStore extends MessageStore {
+export class SqlMessageStore extends MessageStore {
+  private readonly query: Kysely<InboxTables> = tablesOf<InboxTables>(this.db);
   // The webhook's path: built and compiled once, run with each message's values.
   private readonly insertMessage = new PreparedQuery<Insertable<MessagesTable>>((row) =>
-    this.db
+    this.query
       .insertInto('messages')
       .values(columnsOf(row, MESSAGE_COLUMNS))
       .onConflict((oc) => oc.column('key').doNothing()),
@@ -27,7 +31,7 @@ export class SqliteMessageStore extends MessageStore {
     { key: string; messageKey: string; at: number },
     { first_message_key: string }
   >((p) =>
-    this.db
+    this.query
       .insertInto('conversations')
       .values({
         conversation_key: p.key,
@@ -44,17 +48,12 @@ export class SqliteMessageStore extends MessageStore {
       )
       .returning('first_message_key'),
   );
-  private readonly insertOutbox = new PreparedByCount<Insertable<DeliveriesTable>>(
-    (rows) =>
-      this.db.insertInto('deliveries').values(rows.map((row) => columnsOf(row, DELIVERY_COLUMNS))),
-    OUTBOX_ROWS,
-  );
 
   constructor(private readonly db: Database) {
     super();
   }
 
-  async save(message: ReceivedMessage, raw: string, outbox?: Outbox): Promise<SaveOutcome> {
+  async save(message: ReceivedMessage, raw: string, outbox?: OutboxWriter): Promise<SaveOutcome> {
     const receivedAt = message.receivedAt.getTime();
     const row = toMessageRow(message, raw);
     try {
@@ -73,17 +72,7 @@ export class SqliteMessageStore extends MessageStore {
           conversationStarted = rows[0]?.first_message_key === message.key;
         }
 
-        const owed = outbox
-          ? conversationStarted
-            ? [...outbox.always, ...outbox.ifConversationStarted]
-            : outbox.always
-          : [];
-        for (const part of chunks(owed, OUTBOX_ROWS)) {
-          await this.insertOutbox.run(
-            trx,
-            part.map((delivery) => outboxRowValues(delivery, receivedAt)),
-          );
-        }
+        await outbox?.(trx, conversationStarted);
         return { status: 'accepted', conversationStarted };
       });
     } catch (error) {
@@ -123,7 +112,7 @@ export class SqliteMessageStore extends MessageStore {
   }
 
   private withConversation() {
-    return this.db
+    return this.query
       .selectFrom('messages')
       .leftJoin('conversations', 'conversations.conversation_key', 'messages.conversation_key')
       .selectAll('messages')

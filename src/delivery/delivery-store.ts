@@ -1,7 +1,8 @@
 import type { Cursor, Page } from '../common/query/query-params';
-import type { DeliveryStatus } from './tables';
+import type { WriteTransaction } from '../storage/group-commit';
+import type { DeliveryStatus } from './delivery.tables';
 
-export type { DeliveryStatus } from './tables';
+export type { DeliveryStatus } from './delivery.tables';
 export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
   'pending',
   'running',
@@ -68,6 +69,12 @@ export interface DeliveryFilter {
  * handed to one caller until its lease runs out, also across instances.
  */
 export abstract class DeliveryStore {
+  /** An accepted message's outbox rows, inside the message's own transaction. */
+  abstract writeOutbox(
+    trx: WriteTransaction,
+    rows: readonly OutboxRow[],
+    now: number,
+  ): Promise<void>;
   /** Takes up to `limit` due deliveries (retries, expired leases) and leases them until `leaseUntil`. */
   abstract claimDue(now: number, leaseUntil: number, limit: number): Promise<Delivery[]>;
   /** Extends the lease of a delivery still running under the lease we hold; false if it is not ours any more. */

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Delivery, NewDelivery, OutboxRow } from './delivery-store';
-import type { DeliveriesTable, DeliveryStatus } from './tables';
+import type { DeliveriesTable, DeliveryStatus } from './delivery.tables';
 
 export function newDeliveryRow(
   delivery: NewDelivery,

@@ -1,20 +1,17 @@
 import type { Cursor, Page } from '../common/query/query-params';
-import type { ReceivedMessage } from '../webhook/events';
-import type { OutboxRow } from './delivery-store';
+import type { ReceivedMessage } from '../messages';
+import type { WriteTransaction } from '../storage/group-commit';
 
 export type SaveOutcome =
   | { readonly status: 'accepted'; readonly conversationStarted: boolean }
   | { readonly status: 'duplicate' };
 
 /**
- * The delivery rows an accepted message owes, planned before its
- * transaction. Whether it starts a conversation is only known inside it, so
- * the rows of `conversation.started` are kept apart.
+ * Writes what an accepted message owes to others (its delivery rows) inside
+ * the message's own transaction, once the store knows whether the message
+ * started its conversation. The inbox knows nothing of those rows.
  */
-export interface Outbox {
-  readonly always: readonly OutboxRow[];
-  readonly ifConversationStarted: readonly OutboxRow[];
-}
+export type OutboxWriter = (trx: WriteTransaction, conversationStarted: boolean) => Promise<void>;
 
 /** A stored message as the store gives it back. */
 export interface StoredMessage {
@@ -41,7 +38,7 @@ export interface MessageFilter {
  * at once. Failures to commit surface as StoreUnavailableError.
  */
 export abstract class MessageStore {
-  abstract save(message: ReceivedMessage, raw: string, outbox?: Outbox): Promise<SaveOutcome>;
+  abstract save(message: ReceivedMessage, raw: string, outbox?: OutboxWriter): Promise<SaveOutcome>;
   abstract findByKey(key: string): Promise<StoredMessage | null>;
   abstract findByKeys(keys: readonly string[]): Promise<Map<string, StoredMessage>>;
   /** Newest first, by received time. */

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
-import type { ReceivedMessage } from '../webhook/events';
-import type { MessagesTable } from './tables';
+import type { ReceivedMessage } from '../messages';
+import type { MessagesTable } from './inbox.tables';
 
 /** Every column a new message row fills, in the order the prepared insert binds them. */
 export const MESSAGE_COLUMNS = [

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as notifications from './migrations/0004-notifications';
+
+/** The notification log. Names are global: StorageModule runs every module's migrations in name order. */
+export const NOTIFICATION_MIGRATIONS: Record<string, Migration> = {
+  '0004-notifications': notifications,
+};
