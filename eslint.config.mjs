@@ -3,6 +3,56 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The modules of src/ and the modules each may import: every arrow points
+ * down, so no two modules import each other (the composition root, src/*.ts,
+ * may import anything). A module listed in PUBLIC_API is imported through
+ * its index only: the rest is its own business.
+ */
+const MODULES = {
+  common: [],
+  config: ['common'],
+  messages: ['common'],
+  auth: ['common', 'config'],
+  logging: ['common', 'config'],
+  metrics: ['common', 'config', 'auth'],
+  storage: ['common', 'config'],
+  inbox: ['common', 'config', 'messages', 'storage'],
+  delivery: ['common', 'config', 'messages', 'metrics', 'storage', 'inbox'],
+  webhook: ['common', 'config', 'messages', 'logging', 'metrics', 'storage', 'inbox', 'delivery'],
+  analytics: ['common', 'config', 'auth', 'messages', 'metrics', 'storage', 'delivery'],
+  notifications: ['common', 'config', 'auth', 'messages', 'metrics', 'storage', 'delivery'],
+  admin: ['common', 'config', 'auth', 'messages', 'inbox', 'delivery'],
+  dashboard: ['common', 'config', 'auth'],
+  health: ['common', 'config', 'storage'],
+};
+const PUBLIC_API = ['delivery'];
+
+function moduleBoundaries() {
+  const names = Object.keys(MODULES);
+  return names.map((name) => {
+    const allowed = new Set([name, ...MODULES[name]]);
+    const forbidden = names.filter((other) => !allowed.has(other));
+    const patterns = [];
+    if (forbidden.length > 0) {
+      patterns.push({
+        regex: `(^|/)(${forbidden.join('|')})(/|$)`,
+        message: `${name}/ may import only ${MODULES[name].join(', ') || 'no other module'} (see MODULES in eslint.config.mjs and "Modules" in the README).`,
+      });
+    }
+    for (const api of PUBLIC_API.filter((other) => other !== name && allowed.has(other))) {
+      patterns.push({
+        regex: `(^|/)${api}/`,
+        message: `Import ${api}/ through its index: the rest of it is not its public API.`,
+      });
+    }
+    return {
+      files: [`src/${name}/**/*.ts`],
+      rules: { 'no-restricted-imports': ['error', { patterns }] },
+    };
+  });
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -29,26 +79,7 @@ export default tseslint.config(
       '@typescript-eslint/explicit-module-boundary-types': 'off',
     },
   },
-  {
-    // Listener modules meet the webhook module only through its event contracts.
-    files: ['src/**/*.ts'],
-    // The composition root and the webhook module itself are the only exceptions.
-    ignores: ['src/webhook/**', 'src/app.module.ts', 'src/app.setup.ts', 'src/main.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '(^|/)webhook/(?!events(/|$))',
-              message:
-                'Import only webhook/events: it is the contract other modules may depend on.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...moduleBoundaries(),
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
