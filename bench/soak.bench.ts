@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     failures.length === 0 ? 'All targets met.' : `Targets missed: ${failures.join('; ')}.`,
   );
   for (const line of lines) console.log(line);
-  replaceSection(
+  await replaceSection(
     join(ROOT, 'docs', 'benchmarks.md'),
     'soak',
     ['## Soak (`npm run bench:soak`)', '', describeMachine(hasTaskset), '', ...lines].join('\n'),

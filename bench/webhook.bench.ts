@@ -334,7 +334,7 @@ async function main(): Promise<void> {
     failures.push(`peak RSS ${fmt(kommhookPeakRss)} MB > ${TARGETS.rssMb} MB`);
   }
   log(failures.length === 0 ? 'All targets met.' : `Targets missed: ${failures.join('; ')}.`);
-  replaceSection(
+  await replaceSection(
     join(ROOT, 'docs', 'benchmarks.md'),
     'webhook',
     [

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
 import { cpus, release, totalmem } from 'node:os';
 
 /** One line on where the figures come from: they mean little without it. */
@@ -17,7 +18,7 @@ export function describeMachine(pinned: boolean): string {
  * Replaces the part of a Markdown file between `<!-- bench:<id> -->` and
  * `<!-- /bench:<id> -->`, or appends it, so each bench rewrites only its own figures.
  */
-export function replaceSection(file: string, id: string, content: string): void {
+export async function replaceSection(file: string, id: string, content: string): Promise<void> {
   const start = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;
   // Blank lines around the content: Markdown blocks, as Prettier lays them out.
@@ -29,5 +30,7 @@ export function replaceSection(file: string, id: string, content: string): void 
     from >= 0 && to > from
       ? text.slice(0, from) + block + text.slice(to + end.length)
       : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, next);
+  // Laid out as the project's Prettier would, so `npm run lint` accepts the file as written.
+  const options = (await resolveConfig(file)) ?? {};
+  writeFileSync(file, await format(next, { ...options, parser: 'markdown' }));
 }
