@@ -486,7 +486,11 @@ async function main(): Promise<void> {
       const file = join(__dirname, '..', 'docs', 'benchmarks.md');
       // Laid out as `npm run lint` wants it (the table's columns padded).
       const options = await resolveConfig(file);
-      await replaceSection(file, 'analytics', await format(table, { ...options, parser: 'markdown' }));
+      await replaceSection(
+        file,
+        'analytics',
+        await format(table, { ...options, parser: 'markdown' }),
+      );
     }
     if (missed.length > 0) process.exitCode = 1;
   } finally {
