@@ -9,6 +9,7 @@ import {
   removeDataDir,
   TestApp,
 } from './support/test-app';
+import { readCommitted } from './support/store';
 
 describe('POST /message/forward: accepting and storing', () => {
   let t: TestApp;
@@ -133,20 +134,14 @@ describe('POST /message/forward: accepting and storing', () => {
   it('answers 200 only after the message is committed', async () => {
     const payload = message();
     await t.deliver(payload).expect(200);
-    // Read through a second connection: what the sender was promised is on disk.
-    const Sqlite = (await import('better-sqlite3')).default;
-    const other = new Sqlite(`${t.dataDir}/kommhook.sqlite`, { readonly: true });
-    try {
-      expect(other.prepare('select key from messages where key = ?').get(payload.key)).toEqual({
-        key: payload.key,
-      });
-    } finally {
-      other.close();
-    }
+    // Read through a second connection: what the sender was promised is committed.
+    expect(
+      await readCommitted(t.dataDir, 'select key from messages where key = ?', [payload.key]),
+    ).toEqual([{ key: payload.key }]);
   });
 });
 
-describe('a restart on the same SQLite file', () => {
+describe('a restart on the same store', () => {
   it('still knows the stored keys', async () => {
     const first = await createTestApp();
     const payload = message();

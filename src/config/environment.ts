@@ -81,10 +81,24 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Transform(blankIsUnset)
-  @Matches(/^(sqlite|file):.+/, {
-    message: 'must be sqlite:<file> (PostgreSQL support is not built yet)',
+  @Matches(/^((sqlite|file):.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'must be sqlite:<file> or postgres://user:password@host:port/database',
   })
   DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of connections (1-100)' })
+  @Min(1, { message: 'must be a whole number of connections (1-100)' })
+  @Max(100, { message: 'must be a whole number of connections (1-100)' })
+  DATABASE_POOL_SIZE?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'must be a whole number of milliseconds (100-600000)' })
+  @Min(100, { message: 'must be a whole number of milliseconds (100-600000)' })
+  @Max(600000, { message: 'must be a whole number of milliseconds (100-600000)' })
+  DATABASE_STATEMENT_TIMEOUT_MS?: number;
 
   @IsOptional()
   @Transform(toInt)

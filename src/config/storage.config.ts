@@ -18,20 +18,43 @@ export function prepareDirectory(dir: string, variable: string): void {
   }
 }
 
+/** Where the messages live: an SQLite file (the default) or a PostgreSQL database. */
+export type StoreLocation =
+  | { readonly kind: 'sqlite'; readonly file: string }
+  | {
+      readonly kind: 'postgres';
+      /** Holds the password: never logged. */
+      readonly url: string;
+      readonly poolSize: number;
+      readonly statementTimeoutMs: number;
+    };
+
 export const storageConfig = registerAs('storage', () => {
   const env = validateEnvironment(process.env);
   const dataDir = dataDirOf(env.DATA_DIR);
-  const fromUrl = env.DATABASE_URL?.replace(/^(sqlite|file):(\/\/)?/, '');
-  const sqliteFile = fromUrl
-    ? isAbsolute(fromUrl)
-      ? fromUrl
-      : resolve(fromUrl)
-    : resolve(dataDir, 'kommhook.sqlite');
-  prepareDirectory(dirname(sqliteFile), fromUrl ? 'DATABASE_URL' : 'DATA_DIR');
+  const url = env.DATABASE_URL;
+  let location: StoreLocation;
+  if (url !== undefined && /^postgres(ql)?:\/\//.test(url)) {
+    location = {
+      kind: 'postgres',
+      url,
+      poolSize: env.DATABASE_POOL_SIZE ?? 10,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS ?? 10_000,
+    };
+  } else {
+    const fromUrl = url?.replace(/^(sqlite|file):(\/\/)?/, '');
+    const file = fromUrl
+      ? isAbsolute(fromUrl)
+        ? fromUrl
+        : resolve(fromUrl)
+      : resolve(dataDir, 'kommhook.sqlite');
+    prepareDirectory(dirname(file), fromUrl ? 'DATABASE_URL' : 'DATA_DIR');
+    location = { kind: 'sqlite', file };
+  }
   return {
     dataDir,
-    sqliteFile,
-    /** How long a write waits for a lock another process holds; then 503. */
+    location,
+    /** How long a write waits for a lock another process or instance holds; then 503. */
     busyTimeoutMs: env.STORE_BUSY_TIMEOUT_MS ?? 2000,
   };
 });

@@ -22,6 +22,8 @@ export interface StoreDialect {
   isStoreFailure(error: unknown): boolean;
   /** Runs before the connections close (e.g. a WAL checkpoint). */
   beforeClose?(db: Kysely<StorageTables>): Promise<void>;
+  /** The schema the service's tables live in, where the dialect has schemas. */
+  currentSchema?(db: Kysely<StorageTables>): Promise<string>;
 }
 
 export interface DatabaseOptions {
@@ -121,6 +123,9 @@ export class Database extends Kysely<StorageTables> implements OnApplicationShut
       db: this,
       provider: { getMigrations: () => Promise.resolve(migrations) },
       allowUnorderedMigrations: true,
+      // On PostgreSQL the bookkeeping tables go where the service's tables go (its search_path),
+      // not to whichever schema of the database already has tables of that name.
+      migrationTableSchema: await this.dialect.currentSchema?.(this),
     }).migrateToLatest();
     for (const result of results ?? []) {
       if (result.status === 'Success')

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Migration } from 'kysely';
 import type { AllConfig } from '../config/all-config';
 import { Database } from './database';
+import { openPostgres } from './postgres/open-postgres';
 import { openSqlite } from './sqlite/open-sqlite';
 
 export interface StorageOptions {
@@ -10,7 +11,7 @@ export interface StorageOptions {
   readonly migrations: readonly Readonly<Record<string, Migration>>[];
 }
 
-/** The Database, opened as DATABASE_URL says, global for every module's store. */
+/** The Database, SQLite or PostgreSQL as DATABASE_URL says, global for every module's store. */
 @Global()
 @Module({})
 export class StorageModule {
@@ -21,12 +22,13 @@ export class StorageModule {
         {
           provide: Database,
           inject: [ConfigService],
+          // DATABASE_URL chooses the adapter; nothing else in the service knows which it is.
           useFactory: (config: ConfigService<AllConfig, true>) => {
-            const storage = config.get('storage', { infer: true });
-            return openSqlite(storage.sqliteFile, {
-              busyTimeoutMs: storage.busyTimeoutMs,
-              migrations: options.migrations,
-            });
+            const { location, busyTimeoutMs } = config.get('storage', { infer: true });
+            const { migrations } = options;
+            return location.kind === 'postgres'
+              ? openPostgres({ ...location, busyTimeoutMs, migrations })
+              : openSqlite(location.file, { busyTimeoutMs, migrations });
           },
         },
       ],

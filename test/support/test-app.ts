@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely';
 import type { AppTables } from '../../src/app.schema';
 import { Database } from '../../src/storage/database';
 import { tablesOf } from '../../src/storage/group-commit';
+import { storeEnv } from './store';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abc';
@@ -61,10 +62,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Boots the real AppModule on a real SQLite file, set up exactly as main.ts does. */
+/** Boots the real AppModule on a real store (see store.ts), set up exactly as main.ts does. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? newDataDir();
   setServiceEnv({
+    ...(await storeEnv(dataDir)),
     DATA_DIR: dataDir,
     WEBHOOK_TOKENS: WEBHOOK_TOKEN,
     ADMIN_TOKEN,

@@ -1,9 +1,10 @@
 import { Kysely, sql } from 'kysely';
+import { idColumn } from '../../storage/schema';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('messages')
-    .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+    .addColumn('id', idColumn(db).type, idColumn(db).build)
     .addColumn('key', 'text', (col) => col.notNull().unique())
     .addColumn('conversation_key', 'text')
     .addColumn('from_user', 'text', (col) => col.notNull())

@@ -1,10 +1,11 @@
 import { Kysely } from 'kysely';
+import { idColumn } from '../../storage/schema';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // One row per attempt to notify: what was sent, by which rule and channel, and how it went.
   await db.schema
     .createTable('notification_log')
-    .addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
+    .addColumn('id', idColumn(db).type, idColumn(db).build)
     .addColumn('delivery_id', 'text', (col) => col.notNull())
     .addColumn('rule', 'text', (col) => col.notNull())
     .addColumn('channel', 'text', (col) => col.notNull())
