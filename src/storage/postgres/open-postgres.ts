@@ -20,19 +20,19 @@ const RETRYABLE = new Set(['40001', '40P01', '55P03']);
  * full, too many connections), a statement that ran out of time (57014), or
  * read-only (25006).
  */
-const STORE_FAILURE =
-  /^(E[A-Z]+|08...|53...|57P0[123]|57014|25006|XX000|58...)$/;
+const STORE_FAILURE = /^(E[A-Z]+|08...|53...|57P0[123]|57014|25006|XX000|58...)$/;
 
 /**
  * Counters and times are bigint columns, which the driver gives back as text
  * by default: kommhook's never pass 2^53, so they come back as numbers; so do
  * numerics (what SUM of a bigint is).
  */
+const AS_NUMBER = new Set<number>([types.builtins.INT8, types.builtins.NUMERIC]);
 const typeParsers = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === types.builtins.INT8 || oid === types.builtins.NUMERIC
-      ? (value: string) => Number(value)
-      : types.getTypeParser(oid, format),
+  getTypeParser: (oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) =>
+    AS_NUMBER.has(oid)
+      ? (value) => Number(value)
+      : (types.getTypeParser(oid, format) as (value: string) => unknown),
 };
 
 export interface PostgresOptions extends DatabaseOptions {
@@ -61,8 +61,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     isBusy: (error) => RETRYABLE.has(codeOf(error)),
     isStoreFailure: (error) => STORE_FAILURE.test(codeOf(error)),
     currentSchema: async (db) =>
-      (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
-        .schema,
+      (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0].schema,
   };
   const db = new Database(dialect, options);
   try {
