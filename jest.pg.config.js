@@ -4,7 +4,8 @@
 const common = require('./jest.common');
 
 const SQLITE_ONLY = {
-  'store-failures': "another process's lock on the SQLite file, and SQLite's page limit (test/pg/ has PostgreSQL's failures)",
+  'store-failures':
+    "another process's lock on the SQLite file, and SQLite's page limit (test/pg/ has PostgreSQL's failures)",
   process: 'the entry point as a child process on its default store (SQLite under DATA_DIR)',
   shutdown: 'reads the SQLite file the child process leaves behind',
   hermetic: 'about which .env is read, not about the store',
