@@ -16,7 +16,8 @@ module.exports = {
   ...common,
   displayName: 'e2e-pg',
   rootDir: 'test',
-  testRegex: '\\.e2e-spec\\.ts$',
+  // test/pg/*.pg-spec.ts: what only several instances on one PostgreSQL can show.
+  testRegex: '\\.(e2e|pg)-spec\\.ts$',
   testPathIgnorePatterns: Object.keys(SQLITE_ONLY).map((name) => `/${name}\\.e2e-spec\\.ts$`),
   globalSetup: '<rootDir>/support/postgres-setup.ts',
   globalTeardown: '<rootDir>/support/postgres-teardown.ts',

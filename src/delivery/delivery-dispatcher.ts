@@ -332,7 +332,8 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
         { listener: listener.name, outcome: outcome.status },
         durationMs / 1000,
       );
-      return { id: job.id, record: { attempts, startedAt, durationMs, outcome } };
+      const record = { heldUntil: job.heldUntil, attempts, startedAt, durationMs, outcome };
+      return { id: job.id, record };
     });
   }
 
@@ -344,12 +345,11 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
   private async held(jobs: readonly DeliveryJob[]): Promise<DeliveryJob[]> {
     const now = Date.now();
     const kept: DeliveryJob[] = [];
+    const leaseUntil = now + this.settings.leaseMs;
     for (const job of jobs) {
-      if (
-        job.heldUntil - now > this.settings.leaseMs / 2 ||
-        (await this.store.renewLease(job.id, job.heldUntil, now + this.settings.leaseMs))
-      ) {
-        kept.push(job);
+      if (job.heldUntil - now > this.settings.leaseMs / 2) kept.push(job);
+      else if (await this.store.renewLease(job.id, job.heldUntil, leaseUntil)) {
+        kept.push({ ...job, heldUntil: leaseUntil });
       }
     }
     return kept;

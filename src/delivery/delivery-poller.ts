@@ -99,6 +99,7 @@ export class DeliveryPoller implements OnApplicationBootstrap, BeforeApplication
       if (!listener || !event) {
         await this.bury(
           delivery,
+          heldUntil,
           listener ? 'its event can no longer be built' : 'listener not registered',
         );
         continue;
@@ -114,12 +115,13 @@ export class DeliveryPoller implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** A delivery that cannot run in this build is dead, not retried for ever; a redrive revives it. */
-  private async bury(delivery: Delivery, reason: string): Promise<void> {
+  private async bury(delivery: Delivery, heldUntil: number, reason: string): Promise<void> {
     const now = Date.now();
     await this.deliveries.recordAttempts([
       {
         id: delivery.id,
         record: {
+          heldUntil,
           attempts: delivery.attempts,
           startedAt: now,
           durationMs: 0,

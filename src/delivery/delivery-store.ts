@@ -51,6 +51,12 @@ export type AttemptOutcome =
   | { readonly status: 'dead'; readonly error: string };
 
 export interface AttemptRecord {
+  /**
+   * The lease the attempt ran under. The outcome is recorded only while the
+   * delivery still holds it: one whose lease ran out may have been claimed and
+   * finished by another instance, whose record must stand.
+   */
+  readonly heldUntil: number;
   readonly attempts: number;
   readonly startedAt: number;
   readonly durationMs: number;

@@ -3,7 +3,8 @@ import { InboxModule } from '../inbox/inbox.module';
 import { DeliveryStore } from './delivery-store';
 import { DurableListeners } from './durable-listeners';
 import { DeliveryMetrics } from './delivery.metrics';
-import { SqlDeliveryStore } from './sql-delivery-store';
+import { PostgresDeliveryStore, SqlDeliveryStore } from './sql-delivery-store';
+import { Database } from '../storage/database';
 import { DiscoveryModule } from '@nestjs/core';
 import { DeliveryDispatcher } from './delivery-dispatcher';
 import { DeliveryPoller } from './delivery-poller';
@@ -14,7 +15,12 @@ import { ListenerRegistry } from './listener-registry';
 @Module({
   imports: [DiscoveryModule, InboxModule],
   providers: [
-    { provide: DeliveryStore, useClass: SqlDeliveryStore },
+    {
+      provide: DeliveryStore,
+      inject: [Database],
+      useFactory: (db: Database) =>
+        db.dialect.name === 'postgres' ? new PostgresDeliveryStore(db) : new SqlDeliveryStore(db),
+    },
     DeliveryMetrics,
     ListenerRegistry,
     DeliveryDispatcher,

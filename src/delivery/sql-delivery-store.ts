@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ExpressionBuilder, Insertable, Kysely } from 'kysely';
+import type { ExpressionBuilder, Insertable, Kysely, SelectQueryBuilder } from 'kysely';
 import type { Cursor, Page } from '../common/query/query-params';
 import { Database } from '../storage/database';
 import { tablesOf, WriteTransaction } from '../storage/group-commit';
@@ -30,6 +30,7 @@ const DONE_TOGETHER = 64;
 
 type AttemptRow = {
   id: string;
+  held_until: number;
   status: DeliveryStatus;
   attempts: number;
   next_attempt_at: number | null;
@@ -45,6 +46,7 @@ function attemptRow(id: string, attempt: AttemptRecord): AttemptRow {
   const finishedAt = attempt.startedAt + attempt.durationMs;
   return {
     id,
+    held_until: attempt.heldUntil,
     status: outcome.status,
     attempts: attempt.attempts,
     next_attempt_at: outcome.status === 'failed' ? outcome.nextAttemptAt : null,
@@ -56,14 +58,18 @@ function attemptRow(id: string, attempt: AttemptRecord): AttemptRow {
   };
 }
 
+/** The claim's inner select: the ids of due deliveries. */
+type DueQuery = SelectQueryBuilder<DeliveryTables, 'deliveries', { id: string }>;
+
 /** States the poller takes from: waiting retries, and running ones whose lease ran out. */
 const CLAIMABLE = ['pending', 'failed', 'running'] as const;
 
 /**
  * Kysely that SQLite and PostgreSQL both speak. The claim is one
  * `UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING *`: atomic on SQLite,
- * whose writers are serialised; the PostgreSQL adapter adds
- * `FOR UPDATE SKIP LOCKED` to the inner select (`lockDue`).
+ * whose writers are serialised; on PostgreSQL, PostgresDeliveryStore adds
+ * `FOR UPDATE SKIP LOCKED` to the inner select (`lockDue`), so instances
+ * claiming at once take different rows instead of queueing on the same ones.
  */
 @Injectable()
 export class SqlDeliveryStore extends DeliveryStore {
@@ -89,7 +95,8 @@ export class SqlDeliveryStore extends DeliveryStore {
         last_duration_ms: p.last_duration_ms,
         completed_at: p.completed_at,
       })
-      .where('id', '=', p.id),
+      .where('id', '=', p.id)
+      .where((eb) => this.stillHeld(eb, p.held_until)),
   );
 
   /** Deliveries whose attempts ended alike (a batch that succeeded), by id. */
@@ -111,7 +118,8 @@ export class SqlDeliveryStore extends DeliveryStore {
         'id',
         'in',
         rows.map((row) => row.id),
-      );
+      )
+      .where((eb) => this.stillHeld(eb, first.held_until));
   }, DONE_TOGETHER);
 
   constructor(protected readonly db: Database) {
@@ -143,15 +151,24 @@ export class SqlDeliveryStore extends DeliveryStore {
               .limit(limit),
           ),
         )
+        // Checked again on the row itself: a row another claim changed
+        // while this one waited for it is re-read here, not in the subquery.
+        .where('next_attempt_at', '<=', now)
+        .where('status', 'in', CLAIMABLE)
         .returningAll()
         .execute(),
     );
     return rows.map(fromDeliveryRow);
   }
 
-  /** The row-locking clause of the claim's inner select; none needed on SQLite. */
-  protected lockDue<Q>(query: Q): Q {
+  /** The row-locking clause of the claim's inner select; none needed on SQLite, whose writers take turns. */
+  protected lockDue(query: DueQuery): DueQuery {
     return query;
+  }
+
+  /** Still running under the lease `heldUntil` names: nobody has claimed it since. */
+  private stillHeld(eb: ExpressionBuilder<DeliveryTables, 'deliveries'>, heldUntil: number) {
+    return eb.and([eb('status', '=', 'running'), eb('next_attempt_at', '=', heldUntil)]);
   }
 
   async renewLease(id: string, heldUntil: number, leaseUntil: number): Promise<boolean> {
@@ -178,7 +195,7 @@ export class SqlDeliveryStore extends DeliveryStore {
         others.push(row);
         continue;
       }
-      const key = `${row.attempts}:${row.last_attempt_at}:${row.last_duration_ms}`;
+      const key = `${row.held_until}:${row.attempts}:${row.last_attempt_at}:${row.last_duration_ms}`;
       const group = alike.get(key);
       if (group) group.push(row);
       else alike.set(key, [row]);
@@ -323,5 +340,13 @@ export class SqlDeliveryStore extends DeliveryStore {
     if (filter.listener !== undefined) conditions.push(eb('listener', '=', filter.listener));
     if (filter.since !== undefined) conditions.push(eb('created_at', '>=', filter.since));
     return eb.and(conditions);
+  }
+}
+
+/** PostgreSQL: several instances claim at once; each skips the rows another is claiming. */
+@Injectable()
+export class PostgresDeliveryStore extends SqlDeliveryStore {
+  protected override lockDue(query: DueQuery): DueQuery {
+    return query.forUpdate().skipLocked();
   }
 }

@@ -7,6 +7,8 @@ import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
 import { SlackChannel } from './channels/slack.channel';
 import { WebhookChannel } from './channels/webhook.channel';
 import { NotificationLog } from './notification-log';
+import { PostgresNotificationLog, SqlNotificationLog } from './sql-notification-log';
+import { Database } from '../storage/database';
 import { NotificationMetrics } from './notification.metrics';
 import { NotificationSender } from './notification-sender';
 import { NotificationsController } from './notifications.controller';
@@ -24,7 +26,14 @@ import { NotificationRules, RuleListeners } from './rule-listeners';
     },
     RuleListeners,
     NotificationSender,
-    NotificationLog,
+    {
+      provide: NotificationLog,
+      inject: [Database],
+      useFactory: (db: Database) =>
+        db.dialect.name === 'postgres'
+          ? new PostgresNotificationLog(db)
+          : new SqlNotificationLog(db),
+    },
     NotificationMetrics,
     WebhookChannel,
     SlackChannel,
