@@ -173,9 +173,9 @@ function deriveAggregates(file: string): void {
   const hourOf = `received_at - received_at % ${HOUR}`;
   sqlite.exec(`
     begin;
-    insert into conversations (conversation_key, first_message_key, first_seen_at, last_seen_at, message_count)
+    insert into conversations (conversation_key, first_message_key, first_seen_at)
       select conversation_key, (select key from messages m2 where m2.conversation_key = m.conversation_key
-        order by received_at, id limit 1), min(received_at), max(received_at), count(*)
+        order by received_at, id limit 1), min(received_at)
       from messages m where conversation_key is not null group by conversation_key;
     insert into analytics_counted (message_key, kind) select key, 'message' from messages;
     insert into analytics_counted (message_key, kind)

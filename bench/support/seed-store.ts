@@ -19,10 +19,9 @@ export function seedStoredMessages(file: string, count: number): void {
       group_id, client_group_id, group_name, receiver_connected, metadata, raw)
     values (?, ?, ?, ?, ?, ?, ?, ?, 'Conversation', 1, '{}', ?)`);
   const conversation = db.prepare(`
-    insert into conversations (conversation_key, first_message_key, first_seen_at, last_seen_at, message_count)
-    values (?, ?, ?, ?, 1)
-    on conflict (conversation_key) do update set last_seen_at = excluded.last_seen_at,
-      message_count = message_count + 1`);
+    insert into conversations (conversation_key, first_message_key, first_seen_at)
+    values (?, ?, ?)
+    on conflict (conversation_key) do nothing`);
   const delivery = db.prepare(`
     insert into deliveries (id, message_key, event_name, event_id, listener, status, attempts,
       created_at, updated_at, last_attempt_at, last_duration_ms, completed_at)
@@ -52,7 +51,7 @@ export function seedStoredMessages(file: string, count: number): void {
           groupId,
         }),
       );
-      conversation.run(`group:${groupId}`, key, at, at);
+      conversation.run(`group:${groupId}`, key, at);
       for (const listener of ['analytics.messages', 'notifications.offline-webhook.webhook']) {
         const id = randomUUID();
         delivery.run(id, key, randomUUID(), listener, at, at + 5, at + 2, at + 5);

@@ -31,8 +31,6 @@ export interface ConversationsTable {
   conversation_key: string;
   first_message_key: string;
   first_seen_at: number;
-  last_seen_at: number;
-  message_count: number;
 }
 
 export interface InboxTables {

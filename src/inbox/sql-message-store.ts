@@ -37,15 +37,9 @@ export class SqlMessageStore extends MessageStore {
         conversation_key: p.key,
         first_message_key: p.messageKey,
         first_seen_at: p.at,
-        last_seen_at: p.at,
-        message_count: 1,
       })
-      .onConflict((oc) =>
-        oc.column('conversation_key').doUpdateSet((eb) => ({
-          last_seen_at: eb.ref('excluded.last_seen_at'),
-          message_count: eb('conversations.message_count', '+', 1),
-        })),
-      )
+      // Only the first message of a conversation writes its row: no lock on it afterwards.
+      .onConflict((oc) => oc.column('conversation_key').doNothing())
       .returning('first_message_key'),
   );
 
@@ -74,7 +68,7 @@ export class SqlMessageStore extends MessageStore {
 
         await outbox?.(trx, conversationStarted);
         return { status: 'accepted', conversationStarted };
-      });
+      }, message.key);
     } catch (error) {
       throw new StoreUnavailableError(error);
     }

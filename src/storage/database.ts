@@ -102,9 +102,11 @@ export class Database extends Kysely<StorageTables> implements OnApplicationShut
    * Every write of the stores goes through here: one atomic unit, committed
    * (and on SQLite, fsynced) together with the writes of the same moment.
    * The work may run twice before it commits: it must only touch `trx`.
+   * Writes that lock rows other processes may lock too name a `lockOrder`
+   * (e.g. the message key): a batch takes such writes in that order.
    */
-  write<T>(work: WriteWork<T>): Promise<T> {
-    return this.groupCommit.write(work);
+  write<T>(work: WriteWork<T>, lockOrder?: string): Promise<T> {
+    return this.groupCommit.write(work, lockOrder);
   }
 
   /** Commits so far and the writes they held. */

@@ -51,6 +51,24 @@ describe('Database.write: the group commit on a real SQLite file', () => {
     expect(commits()).toBe(1);
   });
 
+  it('runs the keyed writes of a batch in key order, after the unkeyed ones', async () => {
+    const ran: string[] = [];
+    const write = (name: string, lockOrder?: string) =>
+      db.write(async (trx) => {
+        ran.push(name);
+        await sql`insert into items (name) values (${name})`.execute(trx);
+      }, lockOrder);
+    await Promise.all([
+      write('k-c', 'c'),
+      write('free-1'),
+      write('k-a', 'a'),
+      write('k-b', 'b'),
+      write('free-2'),
+    ]);
+    expect(ran).toEqual(['free-1', 'free-2', 'k-a', 'k-b', 'k-c']);
+    expect(commits()).toBe(1);
+  });
+
   it('answers no caller before the commit that holds its write', async () => {
     const seenByCaller: string[][] = [];
     const reader = new BetterSqlite3(file, { readonly: true });

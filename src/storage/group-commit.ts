@@ -36,6 +36,7 @@ export interface GroupCommitOptions {
 
 interface Queued {
   readonly work: WriteWork<unknown>;
+  readonly lockOrder: string | undefined;
   readonly enqueuedAt: number;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
@@ -53,6 +54,26 @@ class WriteFailed extends Error {
   constructor(readonly index: number) {
     super(`write ${index} of the batch failed`);
   }
+}
+
+/**
+ * The batch with its keyed writes in key order, after the others. Two
+ * processes whose batches lock the same rows (a key posted to two instances
+ * at once) then take them in one order, and cannot deadlock on them.
+ */
+function inLockOrder(batch: Queued[]): Queued[] {
+  if (batch.every((item) => item.lockOrder === undefined)) return batch;
+  return batch.sort((x, y) =>
+    x.lockOrder === y.lockOrder
+      ? 0
+      : x.lockOrder === undefined
+        ? -1
+        : y.lockOrder === undefined
+          ? 1
+          : x.lockOrder < y.lockOrder
+            ? -1
+            : 1,
+  );
 }
 
 /**
@@ -80,10 +101,11 @@ export class GroupCommit {
     private readonly options: GroupCommitOptions,
   ) {}
 
-  write<T>(work: WriteWork<T>): Promise<T> {
+  write<T>(work: WriteWork<T>, lockOrder?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({
         work,
+        lockOrder,
         enqueuedAt: Date.now(),
         resolve: resolve as (value: unknown) => void,
         reject,
@@ -109,7 +131,7 @@ export class GroupCommit {
     this.flushing = true;
     try {
       const batch = this.queue.splice(0, MAX_BATCH);
-      if (batch.length > 0) await this.commit(batch);
+      if (batch.length > 0) await this.commit(inLockOrder(batch));
     } finally {
       this.flushing = false;
       if (this.queue.length > 0) this.schedule();

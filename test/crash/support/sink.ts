@@ -35,12 +35,16 @@ export class NotificationSink {
   /** Key → how many times it arrived, by mode at arrival. */
   readonly failedKeys = new Map<string, number>();
   readonly deliveredKeys = new Map<string, number>();
+  /** Idempotency-Key (the delivery id) → how many times it was answered 200. */
+  readonly idempotencyKeys = new Map<string, number>();
   /** Last body received per key, to compare with what was sent. */
   readonly bodies = new Map<string, Notification>();
   /** Bodies that were not a notification at all. */
   readonly malformed: string[] = [];
   /** Requests whose answer has not been sent or abandoned yet. */
   inFlight = 0;
+  /** How long a succeeding answer waits: deliveries stay in flight that long. */
+  holdMs = 0;
   maxInFlight = 0;
   /** Failing requests the caller gave up on before the 503 (its timeout, or the kill). */
   abandoned = 0;
@@ -93,7 +97,14 @@ export class NotificationSink {
         this.bodies.set(notification.key, notification);
       }
       if (mode === 'succeeding') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        const answer = (): void => {
+          if (res.destroyed) return;
+          const id = String(req.headers['idempotency-key']);
+          this.idempotencyKeys.set(id, (this.idempotencyKeys.get(id) ?? 0) + 1);
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        };
+        if (this.holdMs > 0) this.later(this.holdMs, answer);
+        else answer();
         return;
       }
       const { hangShare, hangMs, slowFailMaxMs } = this.options;
