@@ -47,7 +47,7 @@ describe('POST /message/forward: values that cannot be stored faithfully are ref
   describe('a lone surrogate escape', () => {
     const lone = '"sur\\ud800"';
     const notUnicode = (field: string): string =>
-      `${field} must be well-formed Unicode (it has a lone surrogate)`;
+      `${field} must be well-formed Unicode text (it has a lone surrogate or a NUL)`;
 
     it('in the key: 400 naming key, not a message that could never be addressed', async () => {
       await expectRefused(withRaw('key', lone), 'key', notUnicode('key'));
@@ -67,7 +67,7 @@ describe('POST /message/forward: values that cannot be stored faithfully are ref
 
     it('in a metadata key or value', async () => {
       const message =
-        'metadata keys and values must be well-formed Unicode (one has a lone surrogate)';
+        'metadata keys and values must be well-formed Unicode text (one has a lone surrogate or a NUL)';
       await expectRefused(withRaw('metadata', `{${lone}:"v"}`), 'metadata', message);
       await expectRefused(withRaw('metadata', `{"k":"\\udfff"}`), 'metadata', message);
     });
@@ -84,6 +84,25 @@ describe('POST /message/forward: values that cannot be stored faithfully are ref
       const body = withRaw('key', '"emoji-\\ud83d\\udc4b"');
       await t.deliver(body).expect(200, { status: 'accepted', key: 'emoji-👋' });
       await t.admin(`/api/messages/${encodeURIComponent('emoji-👋')}`).expect(200);
+    });
+  });
+
+  describe('a NUL character', () => {
+    // PostgreSQL's text cannot hold it; both stores refuse it alike.
+    it.each(['key', 'message', 'from', 'groupName'])('in %s: 400 naming it', async (field) => {
+      await expectRefused(
+        withRaw(field, '"a\\u0000b"'),
+        field,
+        `${field} must be well-formed Unicode text (it has a lone surrogate or a NUL)`,
+      );
+    });
+
+    it('in a metadata value', async () => {
+      await expectRefused(
+        withRaw('metadata', '{"k":"a\\u0000b"}'),
+        'metadata',
+        'metadata keys and values must be well-formed Unicode text (one has a lone surrogate or a NUL)',
+      );
     });
   });
 

@@ -87,6 +87,8 @@ type CountedKind = 'message' | 'conversation-started';
  *
  * Portable SQL: upserts with `on conflict … do update`, CASE for min/max.
  */
+const CONTENDED = { contended: true } as const;
+
 @Injectable()
 export class SqlAnalyticsStore extends AnalyticsStore {
   private readonly query: Kysely<AnalyticsTables> = tablesOf<AnalyticsTables>(this.db);
@@ -260,7 +262,8 @@ export class SqlAnalyticsStore extends AnalyticsStore {
       await this.daily.add(trx, days);
       await this.hourlyContentTypes.add(trx, hourTypes);
       await this.dailyContentTypes.add(trx, dayTypes);
-    });
+      // Every instance adds to the same hours and days: outside the webhooks' batches.
+    }, CONTENDED);
   }
 
   async recordConversationsStarted(messages: readonly ReceivedMessage[]): Promise<void> {
@@ -277,7 +280,7 @@ export class SqlAnalyticsStore extends AnalyticsStore {
         trx,
         fresh.map((message) => ({ day_start: dayBucket(message.receivedAt), ...started })),
       );
-    });
+    }, CONTENDED);
   }
 
   async summary(range: TimeRange, topLimit: number): Promise<AnalyticsSummary> {

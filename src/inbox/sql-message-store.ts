@@ -52,23 +52,26 @@ export class SqlMessageStore extends MessageStore {
     const row = toMessageRow(message, raw);
     try {
       // One writer at a time (SQLite) or the unique key (PostgreSQL): insert-or-nothing is the dedupe.
-      return await this.db.write(async (trx): Promise<SaveOutcome> => {
-        const inserted = await this.insertMessage.run(trx, row);
-        if (!inserted.numAffectedRows) return { status: 'duplicate' };
+      return await this.db.write(
+        async (trx): Promise<SaveOutcome> => {
+          const inserted = await this.insertMessage.run(trx, row);
+          if (!inserted.numAffectedRows) return { status: 'duplicate' };
 
-        let conversationStarted = false;
-        if (message.conversationKey !== null) {
-          const { rows } = await this.touchConversation.run(trx, {
-            key: message.conversationKey,
-            messageKey: message.key,
-            at: receivedAt,
-          });
-          conversationStarted = rows[0]?.first_message_key === message.key;
-        }
+          let conversationStarted = false;
+          if (message.conversationKey !== null) {
+            const { rows } = await this.touchConversation.run(trx, {
+              key: message.conversationKey,
+              messageKey: message.key,
+              at: receivedAt,
+            });
+            conversationStarted = rows[0]?.first_message_key === message.key;
+          }
 
-        await outbox?.(trx, conversationStarted);
-        return { status: 'accepted', conversationStarted };
-      }, message.key);
+          await outbox?.(trx, conversationStarted);
+          return { status: 'accepted', conversationStarted };
+        },
+        { lockOrder: message.key },
+      );
     } catch (error) {
       throw new StoreUnavailableError(error);
     }

@@ -35,38 +35,42 @@ export class SqlNotificationLog extends NotificationLog {
     now: number,
     throttle: Throttle | null,
   ): Promise<number | null> {
-    return this.db.write(async (transaction) => {
-      const trx = tablesOf<NotificationTables>(transaction);
-      let throttled = false;
-      if (throttle) {
-        await this.lockThrottle(transaction, attempt.rule, attempt.throttleKey);
-        const { sent } = await trx
-          .selectFrom('notification_log')
-          .select((eb) => eb.fn.countAll<number>().as('sent'))
-          .where('rule', '=', attempt.rule)
-          .where('conversation_key', '=', attempt.throttleKey)
-          .where('status', 'in', COUNTED)
-          .where('created_at', '>', now - throttle.windowMs)
+    return this.db.write(
+      async (transaction) => {
+        const trx = tablesOf<NotificationTables>(transaction);
+        let throttled = false;
+        if (throttle) {
+          await this.lockThrottle(transaction, attempt.rule, attempt.throttleKey);
+          const { sent } = await trx
+            .selectFrom('notification_log')
+            .select((eb) => eb.fn.countAll<number>().as('sent'))
+            .where('rule', '=', attempt.rule)
+            .where('conversation_key', '=', attempt.throttleKey)
+            .where('status', 'in', COUNTED)
+            .where('created_at', '>', now - throttle.windowMs)
+            .executeTakeFirstOrThrow();
+          throttled = Number(sent) >= throttle.max;
+        }
+        const { id } = await trx
+          .insertInto('notification_log')
+          .values({
+            delivery_id: attempt.deliveryId,
+            rule: attempt.rule,
+            channel: attempt.channel,
+            event_name: attempt.eventName,
+            message_key: attempt.messageKey,
+            conversation_key: attempt.throttleKey,
+            status: throttled ? 'throttled' : 'sending',
+            created_at: now,
+            finished_at: throttled ? now : null,
+          })
+          .returning('id')
           .executeTakeFirstOrThrow();
-        throttled = Number(sent) >= throttle.max;
-      }
-      const { id } = await trx
-        .insertInto('notification_log')
-        .values({
-          delivery_id: attempt.deliveryId,
-          rule: attempt.rule,
-          channel: attempt.channel,
-          event_name: attempt.eventName,
-          message_key: attempt.messageKey,
-          conversation_key: attempt.throttleKey,
-          status: throttled ? 'throttled' : 'sending',
-          created_at: now,
-          finished_at: throttled ? now : null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return throttled ? null : Number(id);
-    });
+        return throttled ? null : Number(id);
+        // The throttle's lock is taken by every instance: outside the webhooks' batches.
+      },
+      { contended: throttle !== null },
+    );
   }
 
   async finish(

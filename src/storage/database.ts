@@ -47,6 +47,21 @@ export function migrationsOf(
   return migrations;
 }
 
+export interface WriteOptions {
+  /**
+   * For a write that locks rows another process may lock too (a message key
+   * posted to two instances): the writes of a batch run in this order.
+   */
+  readonly lockOrder?: string;
+  /**
+   * The write locks rows that every instance updates (aggregates, a
+   * throttle's count). Where writers run side by side (PostgreSQL) it gets a
+   * transaction of its own: no webhook waits on its locks or joins its
+   * deadlocks. SQLite takes writers in turn, so there it joins the batch.
+   */
+  readonly contended?: boolean;
+}
+
 /** After a write failed for the store's sake, readiness stays down this long unless a write succeeds. */
 const FAILURE_HOLD_MS = 30_000;
 
@@ -102,11 +117,12 @@ export class Database extends Kysely<StorageTables> implements OnApplicationShut
    * Every write of the stores goes through here: one atomic unit, committed
    * (and on SQLite, fsynced) together with the writes of the same moment.
    * The work may run twice before it commits: it must only touch `trx`.
-   * Writes that lock rows other processes may lock too name a `lockOrder`
-   * (e.g. the message key): a batch takes such writes in that order.
    */
-  write<T>(work: WriteWork<T>, lockOrder?: string): Promise<T> {
-    return this.groupCommit.write(work, lockOrder);
+  write<T>(work: WriteWork<T>, options: WriteOptions = {}): Promise<T> {
+    if (options.contended && this.dialect.name === 'postgres') {
+      return this.groupCommit.writeAlone(work);
+    }
+    return this.groupCommit.write(work, options.lockOrder);
   }
 
   /** Commits so far and the writes they held. */

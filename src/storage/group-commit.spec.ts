@@ -54,10 +54,13 @@ describe('Database.write: the group commit on a real SQLite file', () => {
   it('runs the keyed writes of a batch in key order, after the unkeyed ones', async () => {
     const ran: string[] = [];
     const write = (name: string, lockOrder?: string) =>
-      db.write(async (trx) => {
-        ran.push(name);
-        await sql`insert into items (name) values (${name})`.execute(trx);
-      }, lockOrder);
+      db.write(
+        async (trx) => {
+          ran.push(name);
+          await sql`insert into items (name) values (${name})`.execute(trx);
+        },
+        { lockOrder },
+      );
     await Promise.all([
       write('k-c', 'c'),
       write('free-1'),

@@ -114,6 +114,24 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * A write in a transaction of its own, now, beside the batches: for a
+   * store whose writers run side by side (PostgreSQL's pool). It still gets
+   * the busy retries and the outcome reports of a batch.
+   */
+  writeAlone<T>(work: WriteWork<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const item = {
+        work,
+        lockOrder: undefined,
+        enqueuedAt: Date.now(),
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      void this.commit([item]);
+    });
+  }
+
   /** Writes waiting for their commit. */
   get pending(): number {
     return this.queue.length;

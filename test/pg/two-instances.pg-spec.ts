@@ -125,7 +125,13 @@ describe('two instances on one PostgreSQL', () => {
     ]);
     const seconds = (Date.now() - started) / 1000;
     const all = [...atA, ...atB, ...racedA, ...racedB];
-    expect(all.filter((r) => r.status !== 200)).toEqual([]);
+    const failed = all.filter((r) => r.status !== 200);
+    if (failed.length > 0) {
+      throw new Error(
+        `${failed.length} answers not 200, e.g. ${JSON.stringify(failed.slice(0, 3))}\n` +
+          `${tail(a.output(), 20)}\n${tail(b.output(), 20)}`,
+      );
+    }
     expect([...atA, ...atB].filter((r) => r.outcome !== 'accepted')).toEqual([]);
     // Each raced key: one instance accepted it, the other answered duplicate.
     const raced = toBoth.map((_, n) => [racedA[n].outcome, racedB[n].outcome].sort().join('+'));

@@ -35,7 +35,7 @@ export const IsMetadata = (options?: ValidationOptions): PropertyDecorator =>
         validate: (value) => isBounded(value) && isWellFormed(value),
         defaultMessage: (args) =>
           isBounded(args?.value)
-            ? '$property keys and values must be well-formed Unicode (one has a lone surrogate)'
+            ? '$property keys and values must be well-formed Unicode text (one has a lone surrogate or a NUL)'
             : `$property must be an object of at most ${METADATA_MAX_ENTRIES} entries, keys up to ${METADATA_KEY_MAX} and values up to ${METADATA_VALUE_MAX} characters`,
       },
     },

@@ -346,7 +346,10 @@ describe('KommunicateMessageDto through the shared validation setup', () => {
       'a lone surrogate in %s is named',
       async (field) => {
         expect(await fieldErrors({ ...minimal(), [field]: lone })).toEqual([
-          { field, message: `${field} must be well-formed Unicode (it has a lone surrogate)` },
+          {
+            field,
+            message: `${field} must be well-formed Unicode text (it has a lone surrogate or a NUL)`,
+          },
         ]);
       },
     );
@@ -358,7 +361,7 @@ describe('KommunicateMessageDto through the shared validation setup', () => {
         expect(await fieldErrors({ ...minimal(), file })).toEqual([
           {
             field: `file.${field}`,
-            message: `file.${field} must be well-formed Unicode (it has a lone surrogate)`,
+            message: `file.${field} must be well-formed Unicode text (it has a lone surrogate or a NUL)`,
           },
         ]);
       },
@@ -372,7 +375,7 @@ describe('KommunicateMessageDto through the shared validation setup', () => {
         {
           field: 'metadata',
           message:
-            'metadata keys and values must be well-formed Unicode (one has a lone surrogate)',
+            'metadata keys and values must be well-formed Unicode text (one has a lone surrogate or a NUL)',
         },
       ]);
     });
