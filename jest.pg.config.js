@@ -4,7 +4,8 @@
 const common = require('./jest.common');
 
 const SQLITE_ONLY = {
-  'store-failures': "another process's lock on the SQLite file, and SQLite's page limit (test/pg/ has PostgreSQL's failures)",
+  'store-failures':
+    "another process's lock on the SQLite file, and SQLite's page limit (test/pg/ has PostgreSQL's failures)",
   process: 'the entry point as a child process on its default store (SQLite under DATA_DIR)',
   shutdown: 'reads the SQLite file the child process leaves behind',
   hermetic: 'about which .env is read, not about the store',
@@ -16,7 +17,10 @@ module.exports = {
   displayName: 'e2e-pg',
   rootDir: 'test',
   testRegex: '\\.e2e-spec\\.ts$',
-  testPathIgnorePatterns: Object.keys(SQLITE_ONLY).map((name) => `/${name}\\.e2e-spec\\.ts$`),
+  // Only test/'s own suites of those names: test/pg/ may have suites of the same name.
+  testPathIgnorePatterns: Object.keys(SQLITE_ONLY).map(
+    (name) => `<rootDir>/${name}\\.e2e-spec\\.ts$`,
+  ),
   globalSetup: '<rootDir>/support/postgres-setup.ts',
   globalTeardown: '<rootDir>/support/postgres-teardown.ts',
   testTimeout: 30_000,
