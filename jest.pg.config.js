@@ -16,9 +16,12 @@ module.exports = {
   ...common,
   displayName: 'e2e-pg',
   rootDir: 'test',
-  // test/pg/*.pg-spec.ts: what only several instances on one PostgreSQL can show.
-  testRegex: '\\.(e2e|pg)-spec\\.ts$',
-  testPathIgnorePatterns: Object.keys(SQLITE_ONLY).map((name) => `/${name}\\.e2e-spec\\.ts$`),
+  // test/pg/*.pg-spec.ts: what only a PostgreSQL (or several instances on one) can show.
+  testRegex: '\.(e2e|pg)-spec\.ts$',
+  // Only test/'s own suites of those names: test/pg/ may have suites of the same name.
+  testPathIgnorePatterns: Object.keys(SQLITE_ONLY).map(
+    (name) => `<rootDir>/${name}\.e2e-spec\.ts$`,
+  ),
   globalSetup: '<rootDir>/support/postgres-setup.ts',
   globalTeardown: '<rootDir>/support/postgres-teardown.ts',
   testTimeout: 30_000,
