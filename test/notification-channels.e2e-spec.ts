@@ -4,24 +4,19 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server';
 import type { AllConfig } from '../src/config/all-config';
 import { PermanentDeliveryError, RetryAfterError } from '../src/delivery';
-import { EmailChannel } from '../src/notifications/channels/email.channel';
-import { ChannelError } from '../src/notifications/channels/http-post';
+import { ChannelError, statusOf } from '../src/notifications/channels/channel-errors';
+import { EmailChannel, type EmailChannelDto } from '../src/notifications/channels/email.channel';
 import {
   KOMMHOOK_REPLY_MARKER,
   KommunicateReplyChannel,
+  type KommunicateReplyChannelDto,
 } from '../src/notifications/channels/kommunicate-reply.channel';
+import type { NotificationContext } from '../src/notifications/channels/notification-channel';
+import { SlackChannel, type SlackChannelDto } from '../src/notifications/channels/slack.channel';
 import {
-  statusOf,
-  type NotificationContext,
-} from '../src/notifications/channels/notification-channel';
-import { SlackChannel } from '../src/notifications/channels/slack.channel';
-import { WebhookChannel } from '../src/notifications/channels/webhook.channel';
-import type {
-  EmailChannelDto,
-  KommunicateReplyChannelDto,
-  SlackChannelDto,
-  WebhookChannelDto,
-} from '../src/notifications/rules/rule.dto';
+  WebhookChannel,
+  type WebhookChannelDto,
+} from '../src/notifications/channels/webhook.channel';
 import { MessageReceivedEvent, type ReceivedMessage } from '../src/messages';
 
 // Channel by channel against real servers on 127.0.0.1: what goes on the wire,
