@@ -1,12 +1,10 @@
-import { simpleParser } from 'mailparser';
 import { writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import request from 'supertest';
 import type { MessageDetail } from '../src/admin/views/message.view';
 import type { NotificationEntry } from '../src/notifications/notification-log';
 import { HttpRecorder } from './support/http-recorder';
+import { addressList, SmtpRecorder } from './support/smtp-recorder';
 import {
   createTestApp,
   eventually,
@@ -181,34 +179,13 @@ describe('notification rules: channels, throttle, loops, retries', () => {
   let t: TestApp;
   let hooks: HttpRecorder;
   let kommunicate: HttpRecorder;
-  let smtp: SMTPServer;
-  const mails: { to: string; from: string; subject: string; text: string; html: string }[] = [];
+  let smtp: SmtpRecorder;
   const clock = new FixedClock(new Date('2026-11-25T20:00:00Z'));
 
   beforeAll(async () => {
     hooks = await HttpRecorder.start();
     kommunicate = await HttpRecorder.start();
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, _session, callback) {
-        simpleParser(stream)
-          .then((mail) => {
-            mails.push({
-              to: mail.to && !Array.isArray(mail.to) ? mail.to.text : '',
-              from: mail.from?.text ?? '',
-              subject: mail.subject ?? '',
-              text: mail.text ?? '',
-              html: typeof mail.html === 'string' ? mail.html : '',
-            });
-            callback();
-          })
-          .catch(callback);
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-    const smtpPort = (smtp.server.address() as AddressInfo).port;
+    smtp = await SmtpRecorder.start();
 
     t = await appWithRules(
       `
@@ -254,7 +231,7 @@ rules:
     send: [{ channel: webhook, url: "${hooks.url}/reject" }]
 `,
       {
-        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        SMTP_URL: smtp.url(),
         NOTIFY_EMAIL_FROM: 'kommhook <alerts@example.com>',
         KOMMUNICATE_API_URL: kommunicate.url,
         KOMMUNICATE_API_KEY: 'kommunicate-api-key-123',
@@ -271,7 +248,7 @@ rules:
     await t.close();
     await hooks.stop();
     await kommunicate.stop();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp.stop();
     removeDataDir(t.dataDir);
   });
 
@@ -290,14 +267,14 @@ rules:
       message: 'mail me <b>now</b> & "then"',
     });
     await t.deliver(m).expect(200);
-    const [mail] = await eventually(() => {
-      expect(mails).toHaveLength(1);
-      return mails;
+    const [{ mail }] = await eventually(() => {
+      expect(smtp.mails).toHaveLength(1);
+      return smtp.mails;
     });
     expect(mail.subject).toBe('Offline message from eve');
-    expect(mail.to).toBe('support@example.com');
-    expect(mail.from).toBe('"kommhook" <alerts@example.com>');
-    expect(mail.text.trim()).toBe('eve wrote in group:300:\nmail me <b>now</b> & "then"');
+    expect(addressList(mail.to)).toEqual(['support@example.com']);
+    expect(addressList(mail.from)).toEqual(['kommhook <alerts@example.com>']);
+    expect(mail.text?.trim()).toBe('eve wrote in group:300:\nmail me <b>now</b> & "then"');
     expect(mail.html).toContain('mail me &lt;b&gt;now&lt;/b&gt; &amp; &quot;then&quot;');
     expect(mail.html).not.toContain('<b>now</b>');
     // The SMTP server's reply to the message is the far side's status.

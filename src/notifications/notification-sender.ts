@@ -4,15 +4,12 @@ import { PermanentDeliveryError } from '../delivery';
 import { describeFailure } from '../common/errors/describe-failure';
 import type { DeliveryContext } from '../delivery';
 import type { AnyDomainEvent } from '../messages';
-import { EmailChannel } from './channels/email.channel';
-import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
-import { NotificationChannel, statusOf } from './channels/notification-channel';
-import { SlackChannel } from './channels/slack.channel';
-import { WebhookChannel } from './channels/webhook.channel';
+import { statusOf } from './channels/channel-errors';
+import { ChannelRegistry } from './channels/channel-registry';
+import type { ChannelDto } from './channels/notification-channel';
 import { NotificationMetrics } from './notification.metrics';
 import { NotificationLog } from './notification-log';
-import type { CompiledRule } from './rules/rules-file';
-import type { AnyChannelDto, ChannelType } from './rules/rule.dto';
+import type { CompiledRule } from './rules/rule-compiler';
 
 /**
  * Sends one rule's notification through one channel, as one durable
@@ -21,23 +18,16 @@ import type { AnyChannelDto, ChannelType } from './rules/rule.dto';
  */
 @Injectable()
 export class NotificationSender {
-  private readonly channels: Record<ChannelType, NotificationChannel>;
-
   constructor(
     private readonly log: NotificationLog,
     private readonly clock: Clock,
     private readonly metrics: NotificationMetrics,
-    webhook: WebhookChannel,
-    slack: SlackChannel,
-    email: EmailChannel,
-    kommunicateReply: KommunicateReplyChannel,
-  ) {
-    this.channels = { webhook, slack, email, 'kommunicate-reply': kommunicateReply };
-  }
+    private readonly channels: ChannelRegistry,
+  ) {}
 
   async send(
     rule: CompiledRule,
-    channel: { readonly id: string; readonly config: AnyChannelDto },
+    channel: { readonly id: string; readonly config: ChannelDto },
     event: AnyDomainEvent,
     delivery: DeliveryContext,
   ): Promise<void> {
@@ -60,7 +50,7 @@ export class NotificationSender {
     if (id === null) return count('throttled');
     let remoteStatus: number | null;
     try {
-      remoteStatus = await this.channels[channel.config.channel].send(channel.config, {
+      remoteStatus = await this.channels.get(channel.config.channel).send(channel.config, {
         rule: rule.name,
         event,
         deliveryId: delivery.deliveryId,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../config/all-config';
+import { DiscoveryModule } from '@nestjs/core';
 import { DeliveryModule } from '../delivery';
+import { ChannelRegistry } from './channels/channel-registry';
 import { EmailChannel } from './channels/email.channel';
 import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
 import { SlackChannel } from './channels/slack.channel';
@@ -16,14 +16,11 @@ import { NotificationRules, RuleListeners } from './rule-listeners';
 
 /** Rules from NOTIFICATIONS_FILE (or NOTIFY_WEBHOOK_URL), sent through channels as durable deliveries. */
 @Module({
-  imports: [DeliveryModule],
+  imports: [DiscoveryModule, DeliveryModule],
   controllers: [NotificationsController],
   providers: [
-    {
-      provide: NotificationRules,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) => NotificationRules.fromConfig(config),
-    },
+    ChannelRegistry,
+    NotificationRules,
     RuleListeners,
     NotificationSender,
     {
@@ -35,6 +32,7 @@ import { NotificationRules, RuleListeners } from './rule-listeners';
           : new SqlNotificationLog(db),
     },
     NotificationMetrics,
+    // The channels: each found by its @Channel decorator, in this order in messages.
     WebhookChannel,
     SlackChannel,
     EmailChannel,

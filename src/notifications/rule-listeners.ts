@@ -3,24 +3,24 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/all-config';
 import { DurableListeners } from '../delivery';
 import type { AnyDomainEvent } from '../messages';
+import { ChannelRegistry } from './channels/channel-registry';
 import { KOMMHOOK_REPLY_MARKER } from './channels/kommunicate-reply.channel';
 import { NotificationSender } from './notification-sender';
-import { CompiledRule, loadRules } from './rules/rules-file';
+import { CompiledRule, loadRules } from './rules/rule-compiler';
 
-/** The rules in force, read and checked once at start-up. */
+/**
+ * The rules in force, read and checked once, while the application is built:
+ * a mistake stops the start before anything else has run or logged.
+ */
+@Injectable()
 export class NotificationRules {
-  constructor(readonly rules: readonly CompiledRule[]) {}
+  readonly rules: readonly CompiledRule[];
 
-  static fromConfig(config: ConfigService<AllConfig, true>): NotificationRules {
-    const notifications = config.get('notifications', { infer: true });
-    return new NotificationRules(
-      loadRules({
-        file: notifications.rulesFile,
-        webhookUrl: notifications.webhookUrl,
-        env: process.env,
-        smtpConfigured: notifications.smtpUrl !== undefined,
-        kommunicateConfigured: notifications.kommunicate.apiKey !== undefined,
-      }),
+  constructor(config: ConfigService<AllConfig, true>, channels: ChannelRegistry) {
+    const settings = config.get('notifications', { infer: true });
+    this.rules = loadRules(
+      { file: settings.rulesFile, webhookUrl: settings.webhookUrl, env: process.env },
+      { channels: channels.definitions(), settings },
     );
   }
 }

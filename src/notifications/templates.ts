@@ -1,3 +1,4 @@
+import { ValidateBy, type ValidationOptions } from 'class-validator';
 import type { AnyDomainEvent } from '../messages';
 
 /** `{{ field }}`: a field of the message or the event; unknown fields are caught at start-up. */
@@ -59,6 +60,22 @@ export function unknownPlaceholders(template: string): string[] {
       (field) => !(FIELDS as readonly string[]).includes(field) && !field.startsWith('metadata.'),
     );
 }
+
+/** A template field of a channel's options: its placeholders must all name a field (any other check is the field's own). */
+export const IsTemplate = (options?: ValidationOptions): PropertyDecorator =>
+  ValidateBy(
+    {
+      name: 'isTemplate',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'string' || unknownPlaceholders(value).length === 0,
+        // Placeholder names only: the rest of the template may hold a secret from the environment.
+        defaultMessage: (args) =>
+          `unknown fields ${unknownPlaceholders(String(args?.value)).join(', ')}`,
+      },
+    },
+    options,
+  );
 
 /** Fills the placeholders, each value passed through the channel's escaping. */
 export function renderTemplate(

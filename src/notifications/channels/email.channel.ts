@@ -1,5 +1,6 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ArrayMinSize, IsArray, IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
 import {
   createTransport,
   type NodemailerError,
@@ -9,14 +10,38 @@ import {
 } from 'nodemailer';
 import type { AllConfig } from '../../config/all-config';
 import { PermanentDeliveryError } from '../../delivery';
-import type { EmailChannelDto } from '../rules/rule.dto';
-import { escapeHtml, renderTemplate, templateValues } from '../templates';
-import { ChannelError, PermanentChannelError } from './http-post';
-import { NotificationChannel, type NotificationContext } from './notification-channel';
+import { escapeHtml, IsTemplate, renderTemplate, templateValues } from '../templates';
+import { Channel } from './channel.decorator';
+import { ChannelError, PermanentChannelError } from './channel-errors';
+import { ChannelDto, NotificationChannel, type NotificationContext } from './notification-channel';
 
 export const DEFAULT_EMAIL_SUBJECT = 'New message from {{from}}';
 export const DEFAULT_EMAIL_TEMPLATE =
   'From: {{from}}\nConversation: {{conversation}}\nReceived: {{receivedAt}}\n\n{{text}}';
+
+export class EmailChannelDto extends ChannelDto {
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsEmail({ require_tld: false }, { each: true, message: 'to must hold e-mail addresses' })
+  to!: string[];
+
+  /** Defaults to NOTIFY_EMAIL_FROM. */
+  @IsOptional()
+  @IsString()
+  from?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  @IsTemplate()
+  subject?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(20_000)
+  @IsTemplate()
+  template?: string;
+}
 
 type SmtpTransporter = Transporter<SMTPSentMessageInfo, SMTPTransportOptions>;
 
@@ -28,12 +53,16 @@ const REPLY_MAX = 200;
  * Message-ID derives from the delivery id, so a retry of a mail that did get
  * through is the same message to the recipient's mail system.
  */
-@Injectable()
+@Channel({
+  type: 'email',
+  options: EmailChannelDto,
+  requires: ({ smtpUrl }) =>
+    smtpUrl === undefined ? 'e-mail needs SMTP_URL to be set' : undefined,
+})
 export class EmailChannel
   extends NotificationChannel<EmailChannelDto>
   implements OnApplicationShutdown
 {
-  readonly type = 'email';
   private readonly logger = new Logger(EmailChannel.name);
   private readonly settings: AllConfig['notifications'];
   /**

@@ -6,45 +6,11 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { PermanentDeliveryError, RetryAfterError } from '../../delivery';
+import { ChannelError, PermanentChannelError, RetryAfterChannelError } from './channel-errors';
 
 // The HTTP side shared by the webhook, Slack and Kommunicate channels. Error
 // messages name the channel and the host only: paths, queries and headers
 // carry secrets (Slack hook tokens, API keys) and end up in the delivery log.
-
-/** A failure worth retrying: 5xx, 408, 429 without Retry-After, a timeout, no connection. */
-export class ChannelError extends Error {
-  override name = 'ChannelError';
-
-  constructor(
-    message: string,
-    /** The far side's HTTP or SMTP status, when it answered. */
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** PermanentDeliveryError with the status that made it permanent. */
-export class PermanentChannelError extends PermanentDeliveryError {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** RetryAfterError with the status (429 or 503) that came with the Retry-After. */
-export class RetryAfterChannelError extends RetryAfterError {
-  constructor(
-    message: string,
-    retryAt: number,
-    readonly status: number,
-  ) {
-    super(message, retryAt);
-  }
-}
 
 /** `Retry-After` as seconds or an HTTP date → epoch ms; undefined when absent or unreadable. */
 export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {

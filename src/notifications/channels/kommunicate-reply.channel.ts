@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { AllConfig } from '../../config/all-config';
 import { PermanentDeliveryError } from '../../delivery';
-import type { KommunicateReplyChannelDto } from '../rules/rule.dto';
-import { renderTemplate, templateValues } from '../templates';
+import { IsTemplate, renderTemplate, templateValues } from '../templates';
+import { Channel } from './channel.decorator';
 import { postJson } from './http-post';
-import { NotificationChannel, type NotificationContext } from './notification-channel';
+import { ChannelDto, NotificationChannel, type NotificationContext } from './notification-channel';
 
 /**
  * Metadata key set on every reply kommhook sends; the rules engine ignores
@@ -23,10 +23,28 @@ export interface KommunicateReplyPayload {
   metadata: Record<string, string>;
 }
 
+export class KommunicateReplyChannelDto extends ChannelDto {
+  @IsString()
+  @MaxLength(4000)
+  @IsTemplate()
+  template!: string;
+
+  /** Defaults to KOMMUNICATE_REPLY_USER. */
+  @IsOptional()
+  @IsString()
+  fromUserName?: string;
+}
+
 /** Answers in the conversation the message came from, as KOMMUNICATE_REPLY_USER. */
-@Injectable()
+@Channel({
+  type: 'kommunicate-reply',
+  options: KommunicateReplyChannelDto,
+  requires: ({ kommunicate }) =>
+    kommunicate.apiKey === undefined
+      ? 'kommunicate-reply needs KOMMUNICATE_API_KEY to be set'
+      : undefined,
+})
 export class KommunicateReplyChannel extends NotificationChannel<KommunicateReplyChannelDto> {
-  readonly type = 'kommunicate-reply';
   private readonly settings: AllConfig['notifications'];
 
   constructor(config: ConfigService<AllConfig, true>) {

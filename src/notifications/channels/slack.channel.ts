@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsHttpUrl } from '../../common/validation/is-http-url.decorator';
 import type { AllConfig } from '../../config/all-config';
-import type { SlackChannelDto } from '../rules/rule.dto';
-import { escapeSlack, renderTemplate, templateValues } from '../templates';
+import { escapeSlack, IsTemplate, renderTemplate, templateValues } from '../templates';
+import { Channel } from './channel.decorator';
 import { postJson } from './http-post';
-import { NotificationChannel, type NotificationContext } from './notification-channel';
+import { ChannelDto, NotificationChannel, type NotificationContext } from './notification-channel';
 
 export const DEFAULT_SLACK_TEMPLATE = 'New message from {{from}} in {{conversation}}: {{text}}';
 
@@ -12,6 +13,18 @@ export const DEFAULT_SLACK_TEMPLATE = 'New message from {{from}} in {{conversati
 // long or empty, so both are kept within bounds.
 const FIELD_MAX = 2000;
 const SECTION_MAX = 3000;
+
+export class SlackChannelDto extends ChannelDto {
+  /** An incoming webhook. */
+  @IsHttpUrl({ message: 'url must be an http(s) URL' })
+  url!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  @IsTemplate()
+  template?: string;
+}
 
 interface MrkdwnText {
   type: 'mrkdwn';
@@ -40,9 +53,8 @@ export interface SlackPayload {
   blocks: ({ type: 'section'; fields: MrkdwnText[] } | { type: 'section'; text: MrkdwnText })[];
 }
 
-@Injectable()
+@Channel({ type: 'slack', options: SlackChannelDto })
 export class SlackChannel extends NotificationChannel<SlackChannelDto> {
-  readonly type = 'slack';
   private readonly defaultTimeoutMs: number;
 
   constructor(config: ConfigService<AllConfig, true>) {

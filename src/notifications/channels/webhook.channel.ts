@@ -1,10 +1,20 @@
-import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { IsObject, IsOptional } from 'class-validator';
+import { IsHttpUrl } from '../../common/validation/is-http-url.decorator';
 import type { AllConfig } from '../../config/all-config';
 import type { EventName, MessageFile } from '../../messages';
-import type { WebhookChannelDto } from '../rules/rule.dto';
+import { Channel } from './channel.decorator';
 import { postJson } from './http-post';
-import { NotificationChannel, type NotificationContext } from './notification-channel';
+import { ChannelDto, NotificationChannel, type NotificationContext } from './notification-channel';
+
+export class WebhookChannelDto extends ChannelDto {
+  @IsHttpUrl({ message: 'url must be an http(s) URL' })
+  url!: string;
+
+  @IsOptional()
+  @IsObject()
+  headers?: Record<string, string>;
+}
 
 /** What a webhook rule POSTs: the message, flattened, with the event and rule that sent it. */
 export interface WebhookPayload {
@@ -25,9 +35,8 @@ export interface WebhookPayload {
  * `Idempotency-Key` (the delivery id, stable across retries) so the far side
  * can drop a retry of a request it did handle.
  */
-@Injectable()
+@Channel({ type: 'webhook', options: WebhookChannelDto })
 export class WebhookChannel extends NotificationChannel<WebhookChannelDto> {
-  readonly type = 'webhook';
   private readonly defaultTimeoutMs: number;
 
   constructor(config: ConfigService<AllConfig, true>) {

@@ -1,11 +1,9 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
-  ArrayMinSize,
   ArrayNotEmpty,
   IsArray,
   IsBoolean,
-  IsEmail,
   IsIn,
   IsInt,
   IsObject,
@@ -17,7 +15,6 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsHttpUrl } from '../../common/validation/is-http-url.decorator';
 import {
   CONVERSATION_STARTED,
   MESSAGE_ATTACHMENT_RECEIVED,
@@ -26,7 +23,8 @@ import {
 } from '../../messages';
 
 // The rules file's shape. class-validator checks it at start-up; every error
-// is reported with the rule's name and the field's path.
+// is reported with the rule's name and the field's path. Each entry of `send`
+// is checked against its channel's own options class (see channels/).
 
 export const EVENT_NAMES: readonly EventName[] = [
   MESSAGE_RECEIVED,
@@ -35,8 +33,6 @@ export const EVENT_NAMES: readonly EventName[] = [
 ];
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
-export const CHANNEL_TYPES = ['webhook', 'slack', 'email', 'kommunicate-reply'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const DURATION = /^\d+(s|m|h|d)$/;
@@ -155,86 +151,6 @@ export class ThrottleDto {
   per!: string;
 }
 
-abstract class ChannelDto {
-  @IsIn(CHANNEL_TYPES, { message: `channel must be one of ${CHANNEL_TYPES.join(', ')}` })
-  channel!: ChannelType;
-
-  @IsOptional()
-  @IsInt()
-  @Min(100)
-  @Max(60_000)
-  timeoutMs?: number;
-}
-
-export class WebhookChannelDto extends ChannelDto {
-  declare channel: 'webhook';
-
-  @IsHttpUrl({ message: 'url must be an http(s) URL' })
-  url!: string;
-
-  @IsOptional()
-  @IsObject()
-  headers?: Record<string, string>;
-}
-
-export class SlackChannelDto extends ChannelDto {
-  declare channel: 'slack';
-
-  @IsHttpUrl({ message: 'url must be an http(s) URL' })
-  url!: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(4000)
-  template?: string;
-}
-
-export class EmailChannelDto extends ChannelDto {
-  declare channel: 'email';
-
-  @IsArray()
-  @ArrayMinSize(1)
-  @IsEmail({ require_tld: false }, { each: true, message: 'to must hold e-mail addresses' })
-  to!: string[];
-
-  @IsOptional()
-  @IsString()
-  from?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
-  subject?: string;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(20_000)
-  template?: string;
-}
-
-export class KommunicateReplyChannelDto extends ChannelDto {
-  declare channel: 'kommunicate-reply';
-
-  @IsString()
-  @MaxLength(4000)
-  template!: string;
-
-  /** Defaults to KOMMUNICATE_REPLY_USER. */
-  @IsOptional()
-  @IsString()
-  fromUserName?: string;
-}
-
-export type AnyChannelDto =
-  WebhookChannelDto | SlackChannelDto | EmailChannelDto | KommunicateReplyChannelDto;
-
-export const CHANNEL_DTOS: Record<ChannelType, new () => AnyChannelDto> = {
-  webhook: WebhookChannelDto,
-  slack: SlackChannelDto,
-  email: EmailChannelDto,
-  'kommunicate-reply': KommunicateReplyChannelDto,
-};
-
 export class RuleDto {
   @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
     message: 'name must be 1-64 lower-case letters, digits, _ or -',
@@ -251,7 +167,7 @@ export class RuleDto {
   @Type(() => ConditionsDto)
   when?: ConditionsDto;
 
-  /** Checked entry by entry against its channel's own shape (see rules-file.ts). */
+  /** Checked entry by entry against its channel's own options (see rule-compiler.ts). */
   @IsArray()
   @ArrayNotEmpty()
   send!: Record<string, unknown>[];
