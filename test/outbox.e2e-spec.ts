@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { refuseInserts } from './support/store';
 import { DurableHandler, DurableListener } from '../src/delivery';
 import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../src/messages';
 import {
@@ -61,12 +62,10 @@ describe('the outbox: a message and its delivery rows, together', () => {
       message({ groupId: 8104 }),
     ];
     // The store refuses this message's delivery rows, after its message row went in.
-    await sql
-      .raw(
-        `create trigger refuse_outbox before insert on deliveries when new.message_key = '${refused.key}'
-         begin select raise(abort, 'outbox refused'); end`,
-      )
-      .execute(t.db);
+    const lift = await refuseInserts(t.db, 'deliveries', {
+      column: 'message_key',
+      value: refused.key,
+    });
 
     const answers = await Promise.all([refused, ...others].map((m) => t.deliver(m)));
     expect(answers.map((a) => a.status)).toEqual([503, 200, 200, 200]);
@@ -81,7 +80,7 @@ describe('the outbox: a message and its delivery rows, together', () => {
     }
 
     // The sender tries again once the store takes it: all of it is there.
-    await sql.raw('drop trigger refuse_outbox').execute(t.db);
+    await lift();
     await t.deliver(refused).expect(200, { status: 'accepted', key: refused.key });
     expect(await rows('messages', refused.key)).toBe(1);
     expect(await rows('deliveries', refused.key)).toBeGreaterThanOrEqual(3);

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import request from 'supertest';
+import { refuseInserts } from './support/store';
 import {
   basic,
   createTestApp,
@@ -224,9 +224,8 @@ describe('POST /message/forward: every error of SPEC §2', () => {
   it('503 WEBHOOK.STORE_UNAVAILABLE when the store cannot commit, with nothing half-stored', async () => {
     const broken = await createTestApp();
     try {
-      // The conversation row is written first in the transaction; the message insert then fails.
-      await sql`create trigger refuse_messages before insert on messages
-                begin select raise(abort, 'disk full'); end`.execute(broken.db);
+      // The message insert fails: nothing of the message (its conversation row) may stay.
+      const lift = await refuseInserts(broken.db, 'messages');
       const payload = message({ groupId: 777001 });
 
       const response = await broken.deliver(payload).expect(503);
@@ -237,12 +236,12 @@ describe('POST /message/forward: every error of SPEC §2', () => {
         message: expect.any(String) as string,
       });
       expectNoLeak(response.text);
-      expect(response.text).not.toContain('disk full');
+      expect(response.text).not.toContain('refused by the test');
       const conversations = await broken.db.selectFrom('conversations').selectAll().execute();
       expect(conversations).toEqual([]);
 
       // Once the store recovers, the sender's retry is accepted.
-      await sql`drop trigger refuse_messages`.execute(broken.db);
+      await lift();
       await broken.deliver(payload).expect(200, { status: 'accepted', key: payload.key });
     } finally {
       await broken.close();

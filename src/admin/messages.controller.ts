@@ -79,7 +79,7 @@ export class MessagesController {
         until: parseInstant('until', until),
       },
       parseLimit(limit),
-      decodeCursor(cursor),
+      decodeCursor(cursor, true),
     );
     return {
       items: page.items.map((stored) => MessageView.of(stored)),

@@ -59,7 +59,7 @@ export class NotificationsController {
         status: parseChoice('status', status, NOTIFICATION_STATUSES),
       },
       parseLimit(limit),
-      decodeCursor(cursor),
+      decodeCursor(cursor, true),
     );
   }
 }

@@ -1,5 +1,6 @@
 import { AppException } from '../errors/app.exception';
 import { ErrorCode } from '../errors/error-codes';
+import { isWellFormedText } from '../validation/is-well-formed.decorator';
 
 /** A keyset position: the sort time and the row id that breaks ties. */
 export interface Cursor<Id extends string | number = string | number> {
@@ -23,7 +24,8 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
 }
 
-export function decodeCursor(value: unknown): Cursor | undefined {
+/** A cursor given back; `integerIds`: the list's rows have numeric ids (a text one is not a cursor of it). */
+export function decodeCursor(value: unknown, integerIds = false): Cursor | undefined {
   const text = queryText('cursor', value, CURSOR_MAX);
   if (text === undefined) return undefined;
   try {
@@ -32,7 +34,10 @@ export function decodeCursor(value: unknown): Cursor | undefined {
       Array.isArray(decoded) &&
       decoded.length === 2 &&
       Number.isSafeInteger(decoded[0]) &&
-      (typeof decoded[1] === 'string' || Number.isSafeInteger(decoded[1]))
+      (integerIds
+        ? Number.isSafeInteger(decoded[1])
+        : (typeof decoded[1] === 'string' && isWellFormedText(decoded[1])) ||
+          Number.isSafeInteger(decoded[1]))
     ) {
       return { at: decoded[0] as number, id: decoded[1] as string | number };
     }
@@ -57,6 +62,10 @@ export function queryText(field: string, value: unknown, maxLength = TEXT_MAX): 
   if (typeof value !== 'string') throw invalidQuery(field, `${field} must be given once`);
   if (value.length > maxLength) {
     throw invalidQuery(field, `${field} must be at most ${maxLength} characters`);
+  }
+  // No stored key holds one, and PostgreSQL's text cannot even be compared with it.
+  if (!isWellFormedText(value)) {
+    throw invalidQuery(field, `${field} must be well-formed Unicode text without NUL`);
   }
   return value;
 }
