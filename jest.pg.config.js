@@ -4,7 +4,8 @@
 const common = require('./jest.common');
 
 const SQLITE_ONLY = {
-  'store-failures': "another process's lock on the SQLite file, and SQLite's page limit (test/pg/ has PostgreSQL's failures)",
+  'store-failures':
+    "another process's lock on the SQLite file, and SQLite's page limit (test/pg/ has PostgreSQL's failures)",
   process: 'the entry point as a child process on its default store (SQLite under DATA_DIR)',
   shutdown: 'reads the SQLite file the child process leaves behind',
   hermetic: 'about which .env is read, not about the store',
@@ -15,7 +16,8 @@ module.exports = {
   ...common,
   displayName: 'e2e-pg',
   rootDir: 'test',
-  testRegex: '\\.e2e-spec\\.ts$',
+  // test/pg/*.pg-spec.ts: suites about PostgreSQL itself, which `npm test` (e2e-spec only) leaves out.
+  testRegex: ['\\.e2e-spec\\.ts$', '/pg/[^/]+\\.pg-spec\\.ts$'],
   testPathIgnorePatterns: Object.keys(SQLITE_ONLY).map((name) => `/${name}\\.e2e-spec\\.ts$`),
   globalSetup: '<rootDir>/support/postgres-setup.ts',
   globalTeardown: '<rootDir>/support/postgres-teardown.ts',

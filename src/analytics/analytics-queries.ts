@@ -14,7 +14,7 @@ import {
   TOTALS_COLUMNS,
   Totals,
 } from './analytics-columns';
-import { keyedSql, prepareSql, shiftedDaysSql } from './analytics-sql';
+import { inByteOrder, keyedSql, prepareSql, shiftedDaysSql } from './analytics-sql';
 import {
   AnalyticsSummary,
   AnalyticsTotals,
@@ -63,6 +63,7 @@ export class AnalyticsQueries {
 
   constructor(db: Database) {
     const query = (this.reader = tablesOf<AnalyticsTables>(db));
+    const dialect = db.dialect.name;
     this.totalsQuery = new PreparedQuery((p) =>
       query
         .selectFrom((eb) =>
@@ -120,7 +121,7 @@ export class AnalyticsQueries {
         ])
         .groupBy('content_type')
         .orderBy('attachments', 'desc')
-        .orderBy('content_type'),
+        .orderBy(inByteOrder(dialect, 'content_type')),
     );
     this.hoursQuery = new PreparedQuery((p) =>
       query
@@ -137,7 +138,7 @@ export class AnalyticsQueries {
         .where('day_start', '<', p.to),
     );
     this.keyedQueries = new Map(
-      KEY_KINDS.map((by) => [by, prepareSql(query, keyedSql(KEYED[by]))]),
+      KEY_KINDS.map((by) => [by, prepareSql(query, keyedSql(KEYED[by], dialect))]),
     );
     this.shiftedDayQueries = new Map(
       KEY_KINDS.flatMap((by) =>

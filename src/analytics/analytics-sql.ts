@@ -1,4 +1,5 @@
 import { Kysely, RawBuilder, sql } from 'kysely';
+import type { StoreDialect } from '../storage/database';
 import { PreparedQuery } from '../storage/prepared-query';
 import type { EdgedSpan, KeyedTables } from './analytics-columns';
 import { DAY_MS } from './analytics-store';
@@ -7,8 +8,23 @@ import type { AnalyticsTables } from './analytics.tables';
 /**
  * The reads that plain Kysely does not say well, as SQL both dialects run
  * alike: integer columns and parameters only (no date functions, no
- * division), `with … as materialized` (SQLite 3.35, PostgreSQL 12).
+ * division), `with … as materialized` (SQLite 3.35, PostgreSQL 12). Where
+ * the dialects differ, the store's dialect is asked (`SqlDialect`).
  */
+export type SqlDialect = StoreDialect['name'];
+
+/**
+ * A text column ordered by its bytes, as SQLite orders it: PostgreSQL would
+ * otherwise use the database's collation (under en_US, 'agent' comes
+ * before 'Ana'), and ties in a top list would be broken, and cut at the
+ * limit, differently on the two stores.
+ */
+export function inByteOrder(dialect: SqlDialect, column: string): RawBuilder<string> {
+  return dialect === 'postgres'
+    ? sql`${sql.ref(column)} collate "C"`
+    : sql<string>`${sql.ref(column)}`;
+}
+
 /** A raw SQL query prepared like a built one: compiled once, run with new parameters. */
 export function prepareSql<P extends object, R>(
   db: Kysely<AnalyticsTables>,
@@ -23,7 +39,7 @@ export function prepareSql<P extends object, R>(
  * (read in first-hour order, no grouping); only the keys that straddle an end
  * of the span are summed from their days and edge hours.
  */
-export function keyedSql(t: KeyedTables) {
+export function keyedSql(t: KeyedTables, dialect: SqlDialect) {
   return (p: { readonly [K in keyof (EdgedSpan & { limit: number })]: number }) => {
     const key = sql.ref(t.column);
     const totals = sql.table(t.totals);
@@ -58,12 +74,12 @@ export function keyedSql(t: KeyedTables) {
       from (
         select key, messages from (
           select ${key} as key, messages from ${totals} where ${inside}
-          order by messages desc, ${key} limit ${p.limit}
+          order by messages desc, ${inByteOrder(dialect, t.column)} limit ${p.limit}
         ) as whole
         union all
         select key, messages from partial
       ) as ranked
-      order by messages desc, key limit ${p.limit}`;
+      order by messages desc, ${inByteOrder(dialect, 'key')} limit ${p.limit}`;
   };
 }
 
