@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { ReceivedMessage } from '../messages';
 import type { Database } from '../storage/database';
 import { tablesOf } from '../storage/group-commit';
-import { columnsOf, PreparedByCount } from '../storage/prepared-query';
+import { columnsOf, PreparedByCount, PreparedQuery } from '../storage/prepared-query';
 import { KEY_KINDS, KEYED, noTotals, only, TOTALS_COLUMNS, Totals } from './analytics-columns';
+import { prepareSql } from './analytics-sql';
 import { dayBucket, HOUR_MS, hourBucket, TopBy } from './analytics-store';
 import type {
   AnalyticsDailyContentTypesTable,
@@ -19,6 +20,13 @@ import { MAX_ROWS, powerOfTwoChunks, Rollup } from './rollup';
 type CountedKind = 'message' | 'conversation-started';
 
 const DELAY_COLUMN_OF = new Map(DELAY_COLUMNS);
+
+/**
+ * The PostgreSQL advisory lock analytics writes take turns by: a constant
+ * nothing else uses ('khan'), and the schema, so that services sharing a
+ * database in schemas of their own do not wait for each other.
+ */
+const WRITE_LOCK = sql`pg_advisory_xact_lock(${sql.lit(0x6b68_616e)}, hashtext(current_schema()))`;
 
 /**
  * What the batch listeners write: each batch in one write, its messages
@@ -39,6 +47,16 @@ export class AnalyticsWriter {
   private readonly hourlyContentTypes: Rollup<AnalyticsHourlyContentTypesTable>;
   private readonly dailyContentTypes: Rollup<AnalyticsDailyContentTypesTable>;
   private readonly keyed: ReadonlyMap<TopBy, KeyedRollups>;
+  /**
+   * On PostgreSQL, each instance's analytics write first waits for the
+   * others' to commit. Each upsert alone adds up exactly however instances
+   * interleave, but one transaction holds several batches (the group
+   * commit), each locking its rows in its own order: two instances then
+   * deadlock, PostgreSQL notices only after `deadlock_timeout` (1 s) and one
+   * of them starts over. Every batch writes the current hour's and day's
+   * rows, so instances take turns on those anyway; this takes the turn first.
+   */
+  private readonly takeTurn: PreparedQuery<object> | undefined;
 
   constructor(private readonly db: Database) {
     const query = (this.query = tablesOf<AnalyticsTables>(db));
@@ -72,6 +90,10 @@ export class AnalyticsWriter {
       sums: ['attachments', 'bytes'],
     });
     this.keyed = new Map(KEY_KINDS.map((by) => [by, new KeyedRollups(query, by)]));
+    this.takeTurn =
+      db.dialect.name === 'postgres'
+        ? prepareSql(query, () => sql`select ${WRITE_LOCK}`)
+        : undefined;
   }
 
   /**
@@ -82,6 +104,7 @@ export class AnalyticsWriter {
   async recordMessages(messages: readonly ReceivedMessage[]): Promise<void> {
     await this.db.write(async (transaction) => {
       const trx = tablesOf<AnalyticsTables>(transaction);
+      await this.takeTurn?.run(trx, {});
       const fresh = await this.firstCounts(trx, messages, 'message');
       if (fresh.length === 0) return;
       const hours: AnalyticsHourlyTable[] = [];
@@ -119,6 +142,7 @@ export class AnalyticsWriter {
   async recordConversationsStarted(messages: readonly ReceivedMessage[]): Promise<void> {
     await this.db.write(async (transaction) => {
       const trx = tablesOf<AnalyticsTables>(transaction);
+      await this.takeTurn?.run(trx, {});
       const fresh = await this.firstCounts(trx, messages, 'conversation-started');
       if (fresh.length === 0) return;
       const started = only('conversations_started');
