@@ -17,10 +17,10 @@ module.exports = {
   displayName: 'e2e-pg',
   rootDir: 'test',
   // test/pg/*.pg-spec.ts: what only a PostgreSQL (or several instances on one) can show.
-  testRegex: '\.(e2e|pg)-spec\.ts$',
+  testRegex: ['\\.e2e-spec\\.ts$', '/pg/[^/]+\\.pg-spec\\.ts$'],
   // Only test/'s own suites of those names: test/pg/ may have suites of the same name.
   testPathIgnorePatterns: Object.keys(SQLITE_ONLY).map(
-    (name) => `<rootDir>/${name}\.e2e-spec\.ts$`,
+    (name) => `<rootDir>/${name}\\.e2e-spec\\.ts$`,
   ),
   globalSetup: '<rootDir>/support/postgres-setup.ts',
   globalTeardown: '<rootDir>/support/postgres-teardown.ts',

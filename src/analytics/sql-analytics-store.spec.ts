@@ -217,7 +217,8 @@ describe('SqlAnalyticsStore on a real SQLite file', () => {
       allowUnorderedMigrations: true,
     }).migrateTo('0006-store-probe');
     expect(migrated.error).toBeUndefined();
-    await writeAsBefore(old, messages);
+    // One transaction: a thousand autocommits, each synced, take seconds on a busy disk.
+    await old.transaction().execute((trx) => writeAsBefore(trx, messages));
     await old.destroy();
 
     const upgraded = await openSqlite(file, {
