@@ -15,14 +15,16 @@
  *
  * Writes docs/benchmarks.md; exits 1 when a target is missed.
  * BENCH_SECONDS (default 10) sets each measured run's length; BENCH_STORED=0
- * skips the 1,000,000-message run.
+ * skips the 1,000,000-message run. Last, the same side by side on PostgreSQL
+ * (one kommhook instance, and two sharing the load), BENCH_PG=0 skips it.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import type { LoadResult } from './support/load';
 import { describeMachine, replaceSection } from './support/report';
 import {
@@ -48,6 +50,9 @@ const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const TARGETS = { rpsRatio: 1.0, p99Ratio: 2.0, drainSeconds: 5, rssMb: 250 };
 
 type ServerName = 'bare' | 'express' | 'kommhook';
+
+/** PostgreSQL for the PostgreSQL rows: the machine's local server unless BENCH_POSTGRES_URL says otherwise. */
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface Measured extends LoadResult {
   readonly peakRssMb: number;
@@ -81,7 +86,7 @@ class Sink {
   }
 }
 
-function spec(name: ServerName, dir: string, sink: Sink): ServerSpec {
+function spec(name: ServerName, dir: string, sink: Sink, databaseUrl?: string): ServerSpec {
   const env = { WEBHOOK_TOKEN: TOKEN };
   switch (name) {
     case 'bare':
@@ -112,6 +117,7 @@ function spec(name: ServerName, dir: string, sink: Sink): ServerSpec {
           RATE_LIMIT_PER_MINUTE: '0',
           NOTIFY_WEBHOOK_URL: sink.url,
           NODE_PATH: join(ROOT, 'node_modules'),
+          ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
         },
         cwd: dir,
         ready: /kommhook is listening/,
@@ -322,6 +328,8 @@ async function main(): Promise<void> {
       );
       log();
     }
+    // 5. PostgreSQL: one instance, and two behind a round-robin of both ports.
+    if (process.env.BENCH_PG !== '0') await postgresRows(sink, log);
   } finally {
     await sink.stop();
   }
@@ -346,6 +354,149 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   if (failures.length > 0) process.exit(1);
+}
+
+/** A fresh schema of the bench's PostgreSQL for one run; dropped by `drop`. */
+async function postgresSchema(): Promise<{
+  url: string;
+  unfinished(): Promise<number>;
+  drop(): Promise<void>;
+}> {
+  const schema = `kommhook_bench_${process.pid}_${(runs += 1)}`;
+  const admin = new Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const url = new URL(POSTGRES_URL);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    unfinished: async () =>
+      Number(
+        (
+          await admin.query<{ n: string }>(
+            `select count(*) as n from ${schema}.deliveries where status <> 'done'`,
+          )
+        ).rows[0].n,
+      ),
+    drop: async () => {
+      await admin.query(`drop schema ${schema} cascade`);
+      await admin.end();
+    },
+  };
+}
+
+/** Serves kommhook on `instances` processes sharing one fresh PostgreSQL schema, all on the server core. */
+async function withPostgres<T>(
+  instances: number,
+  sink: Sink,
+  run: (servers: RunningServer[], unfinished: () => Promise<number>) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'kommhook-bench-pg-'));
+  const schema = await postgresSchema();
+  const servers: RunningServer[] = [];
+  try {
+    // One after the other: the first migrates, the others find the schema done.
+    for (let n = 0; n < instances; n++) {
+      const own = join(dir, String(n));
+      mkdirSync(own);
+      servers.push(await startServer(spec('kommhook', own, sink, schema.url), await freePort()));
+    }
+    return await run(servers, () => schema.unfinished());
+  } finally {
+    for (const server of servers) {
+      kommhookPeakRss = Math.max(kommhookPeakRss, server.peakRssMb());
+      await server.stop();
+    }
+    await schema.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The load split over the servers, each its share of the connections at once: a round-robin balancer's effect. */
+async function loadAll(
+  servers: readonly RunningServer[],
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const results = await Promise.all(
+    servers.map((server) => load(server, connections / servers.length, seconds)),
+  );
+  const requests = results.reduce((sum, r) => sum + r.requests, 0);
+  return {
+    ...results[0],
+    requests,
+    rps: results.reduce((sum, r) => sum + r.rps, 0),
+    p50: median(results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+  };
+}
+
+async function postgresRows(sink: Sink, log: (line?: string) => void): Promise<void> {
+  const rounds: { express: Measured; pg1: LoadResult; pg2: LoadResult; drain2: number }[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const express = await measure('express', sink);
+    const pg1 = await withPostgres(1, sink, async (servers, unfinished) => {
+      await loadAll(servers, CONNECTIONS, WARMUP_SECONDS);
+      const result = await loadAll(servers, CONNECTIONS, SECONDS);
+      await drained(unfinished);
+      return result;
+    });
+    const { pg2, drain2 } = await withPostgres(2, sink, async (servers, unfinished) => {
+      await loadAll(servers, CONNECTIONS, WARMUP_SECONDS);
+      const result = await loadAll(servers, CONNECTIONS, SECONDS);
+      return { pg2: result, drain2: await drained(unfinished) };
+    });
+    console.error(
+      `round ${round} PostgreSQL: express ${fmt(express.rps)}, one instance ${fmt(pg1.rps)}, two ${fmt(pg2.rps)} req/s`,
+    );
+    rounds.push({ express, pg1, pg2, drain2 });
+  }
+  const of = (pick: (r: (typeof rounds)[number]) => number): number => median(rounds.map(pick));
+  log(
+    `### On PostgreSQL (${CONNECTIONS} connections, ${SECONDS} s per run, median of ${ROUNDS} rounds)`,
+  );
+  log();
+  log(
+    'kommhook instances on core 0 (two instances share it), the load on core 1; PostgreSQL 15 on the same machine, unpinned (its processes take either core).',
+  );
+  log();
+  log('| server, same run | req/s | p50 ms | p99 ms | ÷ Express req/s | ÷ Express p99 |');
+  log('|---|---|---|---|---|---|');
+  log(
+    `| hand-written Express 5 + better-sqlite3 (the reference) | ${fmt(of((r) => r.express.rps))} | ${fmt(of((r) => r.express.p50))} | ${fmt(of((r) => r.express.p99))} | 1.00× | 1.00× |`,
+  );
+  for (const [label, pick] of [
+    ['kommhook on PostgreSQL, one instance', (r: (typeof rounds)[number]) => r.pg1],
+    ['kommhook on PostgreSQL, two instances (round-robin)', (r: (typeof rounds)[number]) => r.pg2],
+  ] as const) {
+    log(
+      `| ${label} | ${fmt(of((r) => pick(r).rps))} | ${fmt(of((r) => pick(r).p50))} | ${fmt(of((r) => pick(r).p99))} | ` +
+        `${fmt(
+          of((r) => pick(r).rps / r.express.rps),
+          2,
+        )}× | ${fmt(
+          of((r) => pick(r).p99 / Math.max(r.express.p99, 1)),
+          2,
+        )}× |`,
+    );
+  }
+  log();
+  log(
+    `Two instances: every delivery \`done\` ${fmt(
+      of((r) => r.drain2),
+      2,
+    )} s after the load stopped (median).`,
+  );
+  log();
+}
+
+async function drained(unfinished: () => Promise<number>, limitSeconds = 120): Promise<number> {
+  const started = Date.now();
+  while ((await unfinished()) > 0) {
+    if (Date.now() - started > limitSeconds * 1000) return Infinity;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return (Date.now() - started) / 1000;
 }
 
 /** Starts kommhook on `dir` once (so it migrates its schema) and stops it. */
