@@ -41,7 +41,7 @@ describe("the listener testing kit's message fixtures", () => {
     ['system-message', { groupId: null, clientGroupId: null, to: null }],
   ] as const)('%s with %j is in the conversation the webhook would put it in', (name, ids) => {
     const receivedAt = new Date();
-    const file = { ...payload(name), ...ids };
+    const file: Record<string, unknown> = { ...payload(name), ...ids };
     const fixture = messageFixture(name, { ...ids, key: file.key as string, receivedAt });
     expect(fixture.conversationKey).toBe(received(file, receivedAt).conversationKey);
   });
