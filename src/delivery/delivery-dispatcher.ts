@@ -157,7 +157,8 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
 
   private emit(event: AnyDomainEvent): void {
     this.metrics.eventsEmitted.inc({ event: event.name });
-    const done = this.bus.emitAsync(event.name, event).catch((error: unknown) => {
+    // Async, so a listener that throws at once rejects `done` rather than this call.
+    const done = (async () => this.bus.emitAsync(event.name, event))().catch((error: unknown) => {
       this.logger.error(`listener of ${event.name} failed: ${describeFailure(error)}`);
     });
     this.emitting.add(done);
