@@ -80,7 +80,7 @@ export async function attemptDeliveries<J extends AttemptJob>(
 }
 
 /** Where a failed attempt leaves its delivery: retried on the schedule, or dead. */
-export function outcomeOf(
+function outcomeOf(
   error: unknown,
   attempts: number,
   retryScheduleMs: readonly number[],

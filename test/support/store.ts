@@ -1,4 +1,3 @@
-import { sql, type Kysely } from 'kysely';
 import { basename, join } from 'node:path';
 import { Client } from 'pg';
 
@@ -10,7 +9,6 @@ import { Client } from 'pg';
  * schemas are dropped when it ends (test/support/postgres-teardown.ts).
  */
 export const TEST_POSTGRES_URL = process.env.KOMMHOOK_TEST_POSTGRES_URL;
-export const onPostgres = TEST_POSTGRES_URL !== undefined;
 
 /** Every schema of this run starts with it: the teardown drops them by it. */
 export const runPrefix = (): string => `kh_${process.env.KOMMHOOK_TEST_RUN ?? 'run'}_`;
@@ -71,35 +69,4 @@ export async function adminQuery(text: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-/**
- * Makes the store refuse inserts into `table` (where `column` equals `value`,
- * if given) with an error, as a full disk or a broken store would: a trigger,
- * in the store's own dialect. Returns how to lift it.
- */
-export async function refuseInserts<DB>(
-  db: Kysely<DB>,
-  table: string,
-  when?: { column: string; value: string },
-): Promise<() => Promise<void>> {
-  const name = `refuse_${table}`;
-  const condition = when
-    ? sql` when (new.${sql.ref(when.column)} = ${sql.lit(when.value)})`
-    : sql``;
-  if (onPostgres) {
-    await sql`create function ${sql.ref(name)}() returns trigger language plpgsql as
-      $$ begin raise exception 'refused by the test'; end $$`.execute(db);
-    await sql`create trigger ${sql.ref(name)} before insert on ${sql.table(table)}
-      for each row${condition} execute function ${sql.ref(name)}()`.execute(db);
-    return async () => {
-      await sql`drop trigger ${sql.ref(name)} on ${sql.table(table)}`.execute(db);
-      await sql`drop function ${sql.ref(name)}()`.execute(db);
-    };
-  }
-  await sql`create trigger ${sql.ref(name)} before insert on ${sql.table(table)}${condition}
-    begin select raise(abort, 'refused by the test'); end`.execute(db);
-  return async () => {
-    await sql`drop trigger ${sql.ref(name)}`.execute(db);
-  };
 }
