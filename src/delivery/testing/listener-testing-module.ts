@@ -105,7 +105,7 @@ export class ListenerTestingModule {
    * then `handle` (or `handleBatch` with one event, as the dispatcher calls a
    * listener that has one). A message stands for the event of it the
    * listener takes. Delivering an event again this way starts over at
-   * attempt 1, as a replay does.
+   * attempt 1, as a replay or a dead delivery's redrive does.
    */
   async deliver(input: Deliverable, options: DeliverOptions = {}): Promise<DeliveryResult> {
     const [result] = await this.run([input], options, () => 0);
@@ -113,9 +113,10 @@ export class ListenerTestingModule {
   }
 
   /**
-   * The same delivery once more, as a retry, a redrive or a crashed run's
-   * lease running out would bring it: the same delivery id, the next attempt
-   * number. The handler must not do its work twice.
+   * The same delivery once more, as a retry brings it: the same delivery id,
+   * the next attempt number. The handler must not do its work twice. (A run
+   * a crash cut short comes back under the same attempt number; a replay or
+   * the redrive of a dead delivery at attempt 1, as `deliver` does.)
    */
   async deliverAgain(input: Deliverable, options: DeliverOptions = {}): Promise<DeliveryResult> {
     const [result] = await this.run([input], options, (id) => {
