@@ -387,7 +387,8 @@ describe('DeliveryDispatcher on a real SQLite store', () => {
   });
 
   it('lets a batch fill for batchDelayMs before handing it over', async () => {
-    const handler = new Batching(150);
+    // Long enough that a busy machine does not close the batch before the second comes.
+    const handler = new Batching(400);
     registry.register({ name: 'lingering', events: [MESSAGE_RECEIVED], handler });
     const first = messageFixture();
     const second = messageFixture();

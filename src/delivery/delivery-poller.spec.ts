@@ -177,7 +177,7 @@ describe('DeliveryPoller on a real SQLite store', () => {
 
   it('leases what it claims, and takes a retry again once it comes due', async () => {
     const message = await stored();
-    await set(message.key, { status: 'failed', attempts: 1, next_attempt_at: Date.now() + 150 });
+    await set(message.key, { status: 'failed', attempts: 1, next_attempt_at: Date.now() + 400 });
     let release!: () => void;
     handler.gate = new Promise<void>((resolve) => (release = resolve));
 
