@@ -27,29 +27,41 @@ const MODULES = {
   health: ['common', 'config', 'storage'],
 };
 const PUBLIC_API = ['delivery'];
+/** Second entry points of a PUBLIC_API module that only specs may import (its testing kit). */
+const SPEC_API = { delivery: 'testing' };
 
 function moduleBoundaries() {
   const names = Object.keys(MODULES);
-  return names.map((name) => {
+  return names.flatMap((name) => {
     const allowed = new Set([name, ...MODULES[name]]);
     const forbidden = names.filter((other) => !allowed.has(other));
-    const patterns = [];
-    if (forbidden.length > 0) {
-      patterns.push({
-        regex: `(^|/)(${forbidden.join('|')})(/|$)`,
-        message: `${name}/ may import only ${MODULES[name].join(', ') || 'no other module'} (see MODULES in eslint.config.mjs and "Modules" in the README).`,
-      });
-    }
-    for (const api of PUBLIC_API.filter((other) => other !== name && allowed.has(other))) {
-      patterns.push({
-        regex: `(^|/)${api}/`,
-        message: `Import ${api}/ through its index: the rest of it is not its public API.`,
-      });
-    }
-    return {
-      files: [`src/${name}/**/*.ts`],
-      rules: { 'no-restricted-imports': ['error', { patterns }] },
+    const patterns = (inSpec) => {
+      const list = [];
+      if (forbidden.length > 0) {
+        list.push({
+          regex: `(^|/)(${forbidden.join('|')})(/|$)`,
+          message: `${name}/ may import only ${MODULES[name].join(', ') || 'no other module'} (see MODULES in eslint.config.mjs and "Modules" in the README).`,
+        });
+      }
+      for (const api of PUBLIC_API.filter((other) => other !== name && allowed.has(other))) {
+        const kit = inSpec && SPEC_API[api] ? `(?!${SPEC_API[api]}$)` : '';
+        list.push({
+          regex: `(^|/)${api}/${kit}`,
+          message: `Import ${api}/ through its index${SPEC_API[api] ? ` (specs: or ${api}/${SPEC_API[api]})` : ''}: the rest of it is not its public API.`,
+        });
+      }
+      return list;
     };
+    return [
+      {
+        files: [`src/${name}/**/*.ts`],
+        rules: { 'no-restricted-imports': ['error', { patterns: patterns(false) }] },
+      },
+      {
+        files: [`src/${name}/**/*.spec.ts`],
+        rules: { 'no-restricted-imports': ['error', { patterns: patterns(true) }] },
+      },
+    ];
   });
 }
 

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/all-config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { AttemptOutcome, AttemptRecord, DeliveryStore, OutboxRow } from './delivery-store';
+import { AttemptRecord, DeliveryStore, OutboxRow } from './delivery-store';
 import type { OutboxWriter } from '../inbox/message-store';
 import {
   AnyDomainEvent,
@@ -10,12 +10,10 @@ import {
   eventsOfMessage,
   ReceivedMessage,
 } from '../messages';
-import { PermanentDeliveryError, RetryAfterError } from './delivery.errors';
 import { DeliveryMetrics } from './delivery.metrics';
 import { describeFailure } from '../common/errors/describe-failure';
-import type { DeliveryContext } from './durable-listener.decorator';
 import { deliveryId, ListenerRegistry, RegisteredListener } from './listener-registry';
-import { retryDelay } from './retry-schedule';
+import { attemptDeliveries, filterVerdict } from './listener-attempt';
 
 /** One attempt to run: a delivery this process holds the lease of. */
 export interface DeliveryJob {
@@ -159,7 +157,8 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
 
   private emit(event: AnyDomainEvent): void {
     this.metrics.eventsEmitted.inc({ event: event.name });
-    const done = this.bus.emitAsync(event.name, event).catch((error: unknown) => {
+    // Async, so a listener that throws at once rejects `done` rather than this call.
+    const done = (async () => this.bus.emitAsync(event.name, event))().catch((error: unknown) => {
       this.logger.error(`listener of ${event.name} failed: ${describeFailure(error)}`);
     });
     this.emitting.add(done);
@@ -215,16 +214,14 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
   }
 
   private filter(listener: RegisteredListener, event: AnyDomainEvent): boolean | { error: string } {
-    try {
-      return listener.handler.accepts?.(event) ?? true;
-    } catch (error) {
-      const described = describeFailure(error);
+    const verdict = filterVerdict(listener, event);
+    if (typeof verdict === 'object') {
       this.logger.warn(
         { listener: listener.name, event: event.name },
-        `filter of ${listener.name} failed: ${described}`,
+        `listener ${listener.name}: ${verdict.error}`,
       );
-      return { error: `accepts() failed: ${described}` };
     }
+    return verdict;
   }
 
   private lane(listener: RegisteredListener): ListenerLane {
@@ -291,37 +288,14 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     await this.store.recordAttempts(records);
   }
 
-  /** One attempt for all the jobs; a failed batch is tried again one by one, so one bad delivery fails alone. */
+  /** One attempt (see attemptDeliveries), logged and timed. */
   private async attempt(
     listener: RegisteredListener,
     jobs: readonly DeliveryJob[],
   ): Promise<{ id: string; record: AttemptRecord }[]> {
-    const startedAt = Date.now();
-    let failure: { error: unknown } | undefined;
-    try {
-      const contexts = jobs.map((job) => this.context(job));
-      const { handler } = listener;
-      if (handler.handleBatch) {
-        await handler.handleBatch(
-          jobs.map((job) => job.event),
-          contexts,
-        );
-      } else {
-        await handler.handle(jobs[0].event, contexts[0]);
-      }
-    } catch (error) {
-      failure = { error };
-    }
-    if (failure && jobs.length > 1) {
-      const alone = await Promise.all(jobs.map((job) => this.attempt(listener, [job])));
-      return alone.flat();
-    }
-    const durationMs = Date.now() - startedAt;
-    return jobs.map((job) => {
-      const attempts = job.attemptsBefore + 1;
-      const outcome: AttemptOutcome = failure
-        ? this.failure(failure.error, attempts)
-        : { status: 'done' };
+    const results = await attemptDeliveries(listener, jobs, this.settings.retryScheduleMs);
+    return results.map(({ job, record }) => {
+      const { outcome, attempts, durationMs } = record;
       if (outcome.status !== 'done') {
         this.logger.warn(
           { delivery: job.id, listener: listener.name, attempts, status: outcome.status },
@@ -332,13 +306,8 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
         { listener: listener.name, outcome: outcome.status },
         durationMs / 1000,
       );
-      const record = { heldUntil: job.heldUntil, attempts, startedAt, durationMs, outcome };
       return { id: job.id, record };
     });
-  }
-
-  private context(job: DeliveryJob): DeliveryContext {
-    return { deliveryId: job.id, attempt: job.attemptsBefore + 1, listener: job.listener.name };
   }
 
   /** Jobs that waited past half their lease renew it, unless another run took them over. */
@@ -353,15 +322,5 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
       }
     }
     return kept;
-  }
-
-  private failure(error: unknown, attempts: number): AttemptOutcome {
-    const description = describeFailure(error);
-    if (error instanceof PermanentDeliveryError) return { status: 'dead', error: description };
-    const delay = retryDelay(this.settings.retryScheduleMs, attempts);
-    if (delay === null) return { status: 'dead', error: description };
-    const nextAttemptAt =
-      error instanceof RetryAfterError ? Math.max(error.retryAt, Date.now()) : Date.now() + delay;
-    return { status: 'failed', error: description, nextAttemptAt };
   }
 }

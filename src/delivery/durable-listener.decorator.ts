@@ -32,7 +32,7 @@ export interface DurableHandler<E> {
   readonly enabled?: boolean;
 }
 
-export interface DurableListenerOptions {
+interface DurableListenerOptions {
   readonly event: EventName;
   /** Stable and stored with every delivery: renaming it orphans pending deliveries. */
   readonly name: string;

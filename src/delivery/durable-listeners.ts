@@ -20,9 +20,4 @@ export class DurableListeners {
   }): void {
     this.registry.register(listener);
   }
-
-  /** Every registered listener's name. */
-  names(): string[] {
-    return this.registry.names();
-  }
 }

@@ -11,4 +11,4 @@ export { DeliveryService } from './delivery.service';
 export { DELIVERY_STATUSES } from './delivery-store';
 export type { Delivery, DeliveryFilter, DeliveryStatus } from './delivery-store';
 // Receiving: the webhook plans an accepted message's deliveries and hands them over.
-export { DeliveryDispatcher, PlannedOutbox } from './delivery-dispatcher';
+export { DeliveryDispatcher } from './delivery-dispatcher';

@@ -34,3 +34,19 @@ export interface ReceivedMessage {
   readonly file: MessageFile | null;
   readonly metadata: Readonly<Record<string, string>>;
 }
+
+/**
+ * The conversation a message belongs to (its `conversationKey`). Kommunicate
+ * conversations are groups; legacy one-to-one chats are told by the pair of users.
+ */
+export function conversationKeyOf(ids: {
+  readonly from: string;
+  readonly to?: string | null;
+  readonly groupId?: number | null;
+  readonly clientGroupId?: string | null;
+}): string | null {
+  if (ids.groupId !== undefined && ids.groupId !== null) return `group:${ids.groupId}`;
+  if (ids.clientGroupId) return `client-group:${ids.clientGroupId}`;
+  if (ids.to) return `direct:${[ids.from, ids.to].sort().join('|')}`;
+  return null;
+}

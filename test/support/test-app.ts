@@ -1,5 +1,5 @@
 import type { INestApplication, Provider } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -47,6 +47,8 @@ export interface TestAppOptions {
   providers?: Provider[];
   /** Stands in for the service's clock (message received times, business hours). */
   clock?: Clock;
+  /** Changes the app before it compiles: `(builder) => builder.overrideProvider(X).useValue(fake)`. */
+  override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
 
 export interface TestApp {
@@ -78,6 +80,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     providers: options.providers ?? [],
   });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+  if (options.override) builder = options.override(builder);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
   configureApp(app);

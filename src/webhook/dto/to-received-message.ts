@@ -1,16 +1,5 @@
-import type { MessageFile, ReceivedMessage } from '../../messages';
+import { conversationKeyOf, MessageFile, ReceivedMessage } from '../../messages';
 import type { KommunicateMessageDto } from './kommunicate-message.dto';
-
-/**
- * The conversation a message belongs to. Kommunicate conversations are
- * groups; legacy one-to-one chats are identified by the pair of users.
- */
-export function conversationKeyOf(dto: KommunicateMessageDto): string | null {
-  if (dto.groupId !== undefined && dto.groupId !== null) return `group:${dto.groupId}`;
-  if (dto.clientGroupId) return `client-group:${dto.clientGroupId}`;
-  if (dto.to) return `direct:${[dto.from, dto.to].sort().join('|')}`;
-  return null;
-}
 
 /** The validated DTO as the one normalised shape the rest of the service sees. */
 export function toReceivedMessage(dto: KommunicateMessageDto, receivedAt: Date): ReceivedMessage {
