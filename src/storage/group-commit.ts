@@ -61,9 +61,9 @@ class WriteFailed extends Error {
  * processes whose batches lock the same rows (a key posted to two instances
  * at once) then take them in one order, and cannot deadlock on them.
  */
-function inLockOrder(batch: Queued[]): Queued[] {
+function inLockOrder(batch: readonly Queued[]): readonly Queued[] {
   if (batch.every((item) => item.lockOrder === undefined)) return batch;
-  return batch.sort((x, y) =>
+  return [...batch].sort((x, y) =>
     x.lockOrder === y.lockOrder
       ? 0
       : x.lockOrder === undefined
@@ -149,7 +149,7 @@ export class GroupCommit {
     this.flushing = true;
     try {
       const batch = this.queue.splice(0, MAX_BATCH);
-      if (batch.length > 0) await this.commit(inLockOrder(batch));
+      if (batch.length > 0) await this.commit(batch);
     } finally {
       this.flushing = false;
       if (this.queue.length > 0) this.schedule();
@@ -161,7 +161,11 @@ export class GroupCommit {
     let backoff = FIRST_BACKOFF_MS;
     for (;;) {
       try {
-        const outcomes = await this.attempt(batch);
+        // Run in lock order, answered in arrival order: callers see no difference.
+        const run = inLockOrder(batch);
+        const byItem = new Map<Queued, Outcome>();
+        (await this.attempt(run)).forEach((outcome, index) => byItem.set(run[index], outcome));
+        const outcomes = batch.map((item) => byItem.get(item)!);
         this.stats.commits += 1;
         this.stats.writes += batch.length;
         this.options.onOutcome?.(
