@@ -44,6 +44,9 @@ interface Outcome {
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/** A name as printed: it.each names can be kilobytes long. */
+const shown = (name: string): string => (name.length > 160 ? `${name.slice(0, 157)}...` : name);
+
 /** Runs jest with `--json` and reads what it wrote; null when it wrote nothing (it crashed). */
 function jest(args: readonly string[]): JestJson | null {
   const dir = mkdtempSync(join(tmpdir(), 'kommhook-independence-'));
@@ -114,7 +117,7 @@ function checkFile(file: string, match: RegExp | undefined): Outcome[] {
     const verdict = outcome.passedAlone ? 'ok  ' : 'FAIL';
     const note = outcome.matched === 1 ? '' : ` (matched ${outcome.matched} tests)`;
     process.stdout.write(
-      `${verdict} ${file} › ${test.fullName}${note}  ${(outcome.ms / 1000).toFixed(1)} s\n`,
+      `${verdict} ${file} › ${shown(test.fullName)}${note}  ${(outcome.ms / 1000).toFixed(1)} s\n`,
     );
     if (!outcome.passedAlone && outcome.failure)
       process.stdout.write(`       ${outcome.failure}\n`);
@@ -146,7 +149,7 @@ function main(): number {
       (failedAlone.length > 0 ? ` (${orderDependent.length} of them pass in the full file)` : '') +
       '\n',
   );
-  for (const o of failedAlone) process.stdout.write(`  ${o.file} › ${o.name}\n`);
+  for (const o of failedAlone) process.stdout.write(`  ${o.file} › ${shown(o.name)}\n`);
   return failedAlone.length === 0 ? 0 : 1;
 }
 
