@@ -21,7 +21,6 @@ const ROOT = join(__dirname, '..');
 const JEST = join(ROOT, 'node_modules', '.bin', 'jest');
 
 interface JestJson {
-  numPassedTests: number;
   numFailedTests: number;
   testResults: {
     name: string;
@@ -36,7 +35,7 @@ interface Outcome {
   /** Passed in the full run of its file (the baseline). */
   passedInFile: boolean;
   passedAlone: boolean;
-  /** Tests the name matched; other than 1 means the check did not isolate it. */
+  /** Tests the name matched; more than 1 when names differ only in case (-t ignores it). */
   matched: number;
   ms: number;
   failure: string;
@@ -106,7 +105,10 @@ function checkFile(file: string, match: RegExp | undefined): Outcome[] {
       file,
       name: test.fullName,
       passedInFile: test.status === 'passed',
-      passedAlone: alone !== null && alone.numFailedTests === 0 && alone.numPassedTests === 1,
+      passedAlone:
+        alone !== null &&
+        alone.numFailedTests === 0 &&
+        own.some((r) => r.fullName === test.fullName && r.status === 'passed'),
       matched: own.length,
       ms: Date.now() - started,
       failure: firstLine(
@@ -115,7 +117,8 @@ function checkFile(file: string, match: RegExp | undefined): Outcome[] {
     };
     outcomes.push(outcome);
     const verdict = outcome.passedAlone ? 'ok  ' : 'FAIL';
-    const note = outcome.matched === 1 ? '' : ` (matched ${outcome.matched} tests)`;
+    // jest's -t ignores case: names that differ only in case run together.
+    const note = outcome.matched === 1 ? '' : ` (ran with ${outcome.matched - 1} of the same name)`;
     process.stdout.write(
       `${verdict} ${file} › ${shown(test.fullName)}${note}  ${(outcome.ms / 1000).toFixed(1)} s\n`,
     );
