@@ -229,6 +229,10 @@ rules:
     on: message.received
     when: { text: { matches: "^reject" } }
     send: [{ channel: webhook, url: "${hooks.url}/reject" }]
+  - name: listed
+    on: message.received
+    when: { text: { matches: "^list" } }
+    send: [{ channel: webhook, url: "${hooks.url}/listed" }]
 `,
       {
         SMTP_URL: smtp.url(),
@@ -435,6 +439,12 @@ rules:
   });
 
   it('lists notifications only with the admin token, and checks its query', async () => {
+    // Its own notifications: the log holds more than a page whichever tests ran before.
+    for (const n of [1, 2, 3]) {
+      await t.deliver(message({ groupId: 600, message: `list ${n}` })).expect(200);
+    }
+    await eventually(async () => expect(await log('rule=listed')).toHaveLength(3));
+
     await request(t.http).get('/api/notifications').expect(401);
     const bad = await t.admin('/api/notifications?status=lost').expect(400);
     expect(bad.body).toMatchObject({ code: 'ADMIN.INVALID_QUERY', errors: [{ field: 'status' }] });

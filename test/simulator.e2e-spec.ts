@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { MessageView } from '../src/admin/views/message.view';
-import { runSimulation, SimulationSummary, trafficFor } from '../scripts/simulate';
-import { expectedTotals, generateTraffic, SHARES } from '../scripts/traffic';
+import { runSimulation, SimulationSummary, trafficFor } from '../scripts/simulate/runner';
+import { generateTraffic, SHARES } from '../scripts/traffic';
 import { spawnNode } from './support/child-process';
+import { expectedTotals } from './support/expected-totals';
 import {
   createTestApp,
   eventually,

@@ -1,34 +1,135 @@
+// @ts-check
 // kommhook dashboard: plain ES2020, no bundler, no inline script (the page is served with
 // `Content-Security-Policy: default-src 'self'`). Chart.js is loaded before this file.
 // Everything from the API reaches the page through textContent, never as HTML.
+// Type-checked through its JSDoc (`npm run typecheck`, tsconfig.dashboard.json); served as is.
 (() => {
   'use strict';
 
+  // ---------------------------------------------------------------- what the API answers
+
+  /** @typedef {'hour' | 'day'} Bucket */
+  /** @typedef {{ p50: number | null, p95: number | null }} DelayPercentiles */
+  /**
+   * GET /api/analytics/summary (the fields the page shows).
+   * @typedef {object} Summary
+   * @property {number} messages
+   * @property {number} attachments
+   * @property {number} attachmentBytes
+   * @property {number} offlineMessages
+   * @property {number} offlineShare
+   * @property {number} conversationsStarted
+   * @property {number} activeConversations
+   * @property {number} senders
+   * @property {DelayPercentiles} [webhookDelayMs] missing from servers older than the delay figures
+   */
+  /**
+   * @typedef {object} TimeseriesPoint
+   * @property {string} start ISO time the bucket starts at
+   * @property {number} messages
+   * @property {number} conversationsStarted
+   * @property {number} offlineMessages
+   * @property {number} attachments
+   */
+  /** @typedef {{ bucket: Bucket, points: TimeseriesPoint[] }} Timeseries GET /api/analytics/timeseries */
+  /** @typedef {{ key: string, messages: number }} TopItem */
+  /** @typedef {{ items: TopItem[] }} Top GET /api/analytics/top */
+  /** @typedef {{ contentType: string, attachments: number, bytes: number }} ContentTypeCount */
+  /**
+   * GET /api/analytics/attachments; the totals are summed here when a server leaves them out.
+   * @typedef {{ items: ContentTypeCount[], attachments?: number, bytes?: number }} Attachments
+   */
+  /**
+   * @typedef {object} Delivery
+   * @property {string} id
+   * @property {string} listener
+   * @property {string} messageKey
+   * @property {string} status
+   * @property {number} attempts
+   * @property {string | null} lastError
+   * @property {string | null} nextAttemptAt
+   * @property {string} updatedAt
+   */
+  /** @typedef {{ items: Delivery[], nextCursor: string | null }} DeliveryPage GET /api/deliveries */
+  /** @typedef {'dead' | 'failed'} DeliveryKind */
+
+  /** @typedef {import('chart.js').Chart<'bar' | 'line', number[], string>} MessagesChart */
+  /** @typedef {import('chart.js').Chart<'doughnut', number[], string>} AttachmentsChart */
+
+  // ---------------------------------------------------------------- state
+
   const TOKEN_KEY = 'kommhook.adminToken';
   const REFRESH_MS = 10000;
+  /** @type {Record<Bucket, { label: string }>} */
   const RANGES = {
     hour: { label: 'Last 48 hours, by hour' },
     day: { label: 'Last 30 days, by day' },
   };
 
+  /** @type {(value: unknown) => value is Bucket} */
+  const isBucket = (value) => value === 'hour' || value === 'day';
+
   const state = {
+    /** @type {Bucket} */
     bucket: 'hour',
-    timer: null,
+    /** @type {number | undefined} */
+    timer: undefined,
     loading: false,
     again: false,
     signedIn: false,
+    /** @type {Date | null} */
     lastUpdated: null,
     refreshes: 0,
     deliveriesCall: 0,
-    charts: { messages: null, attachments: null },
+    charts: {
+      /** @type {MessagesChart | null} */
+      messages: null,
+      /** @type {AttachmentsChart | null} */
+      attachments: null,
+    },
   };
 
-  const $ = (selector, root = document) => root.querySelector(selector);
-  const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
+  /**
+   * The element the page must have: a missing one is a bug of the page, said plainly.
+   * @param {string} selector
+   * @param {ParentNode} [root]
+   * @returns {HTMLElement}
+   */
+  function $(selector, root = document) {
+    const node = root.querySelector(selector);
+    if (!(node instanceof HTMLElement)) throw new Error(`The page has no ${selector}.`);
+    return node;
+  }
+
+  /**
+   * The same, for an element the code uses as a button, an input, a canvas…
+   * @template {HTMLElement} T
+   * @param {{ new (): T }} type
+   * @param {string} selector
+   * @returns {T}
+   */
+  function $as(type, selector) {
+    const node = $(selector);
+    if (!(node instanceof type)) throw new Error(`${selector} is not a ${type.name}.`);
+    return node;
+  }
+
+  /**
+   * @param {string} selector
+   * @param {ParentNode} [root]
+   * @returns {HTMLElement[]}
+   */
+  const $$ = (selector, root = document) =>
+    Array.from(root.querySelectorAll(selector)).filter((node) => node instanceof HTMLElement);
 
   // ---------------------------------------------------------------- API
 
   class ApiError extends Error {
+    /**
+     * @param {number} status 0 when the server could not be reached
+     * @param {string} code the API's error code, else `HTTP <status>`
+     * @param {string} message
+     */
     constructor(status, code, message) {
       super(message);
       this.status = status;
@@ -38,6 +139,12 @@
 
   const token = () => sessionStorage.getItem(TOKEN_KEY);
 
+  /**
+   * The JSON the API answers, unchecked: callers say what they expect of it.
+   * @param {string} path
+   * @param {'GET' | 'POST'} [method]
+   * @returns {Promise<unknown>}
+   */
   async function api(path, method = 'GET') {
     let response;
     try {
@@ -49,6 +156,7 @@
     } catch {
       throw new ApiError(0, 'NETWORK', 'The server cannot be reached.');
     }
+    /** @type {{ code?: unknown, message?: unknown } | null} */
     let body = null;
     try {
       body = await response.json();
@@ -68,6 +176,7 @@
     return body;
   }
 
+  /** @param {Record<string, string | number | null | undefined>} params */
   const query = (params) => {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(params)) {
@@ -77,13 +186,24 @@
     return text ? `?${text}` : '';
   };
 
-  /** Resolves to {ok, value} or {ok: false, error}: one failing card never blanks the others. */
+  /**
+   * @template T
+   * @typedef {{ ok: true, value: T } | { ok: false, error: unknown }} Settled
+   */
+
+  /**
+   * Resolves to {ok, value} or {ok: false, error}: one failing card never blanks the others.
+   * @template T
+   * @param {Promise<T>} promise
+   * @returns {Promise<Settled<T>>}
+   */
   const settle = (promise) =>
     promise.then(
       (value) => ({ ok: true, value }),
       (error) => ({ ok: false, error }),
     );
 
+  /** @param {Settled<unknown>[]} results */
   const unauthorized = (results) =>
     results.some(
       (result) => !result.ok && result.error instanceof ApiError && result.error.status === 401,
@@ -125,8 +245,10 @@
     timeStyle: 'short',
   });
 
+  /** @param {number} value */
   const formatNumber = (value) => numberFormat.format(value);
 
+  /** @param {number} bytes */
   function formatBytes(bytes) {
     if (bytes < 1000) return `${formatNumber(bytes)} B`;
     const units = ['kB', 'MB', 'GB', 'TB'];
@@ -139,6 +261,7 @@
     return `${value.toFixed(value < 100 ? 1 : 0)} ${units[unit]}`;
   }
 
+  /** @param {number | null | undefined} ms */
   function formatDelay(ms) {
     if (ms === null || ms === undefined) return '–';
     if (ms < 1000) return `${Math.round(ms)} ms`;
@@ -147,19 +270,41 @@
     return `${(ms / 3600000).toFixed(1)} h`;
   }
 
+  /** @param {string | null | undefined} iso */
   function formatWhen(iso) {
     if (!iso) return '–';
     const at = new Date(iso);
     return Number.isNaN(at.getTime()) ? iso : dateTimeFormat.format(at);
   }
 
+  /**
+   * @param {string} iso
+   * @param {Bucket} bucket
+   */
   const bucketLabel = (iso, bucket) =>
     (bucket === 'day' ? dayFormat : hourFormat).format(new Date(iso));
 
+  /** @param {string} name */
   const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
   // ---------------------------------------------------------------- DOM helpers
 
+  /**
+   * @typedef {object} ElementOptions
+   * @property {string} [className]
+   * @property {string} [text]
+   * @property {string} [title]
+   * @property {Record<string, string | number>} [data] as data-* attributes
+   * @property {Record<string, string>} [attrs]
+   */
+
+  /**
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {ElementOptions} [options]
+   * @param {(Node | string)[]} [children]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   function el(tag, options = {}, children = []) {
     const node = document.createElement(tag);
     if (options.className) node.className = options.className;
@@ -173,6 +318,11 @@
     return node;
   }
 
+  /**
+   * Shows the error in the card's error line, or hides that line for null.
+   * @param {string} name the card's data-error
+   * @param {unknown} error
+   */
   function showError(name, error) {
     for (const node of $$(`[data-error="${name}"]`)) {
       if (error) {
@@ -185,15 +335,26 @@
     }
   }
 
+  /**
+   * @param {HTMLElement} tbody
+   * @param {number} columns
+   * @param {string} text
+   */
   function emptyRow(tbody, columns, text) {
     tbody.replaceChildren(
       el('tr', {}, [el('td', { className: 'empty', text, attrs: { colspan: String(columns) } })]),
     );
   }
 
+  /**
+   * @param {string} testId
+   * @param {number | null | undefined} value what data-value holds for tests; none when null
+   * @param {string} text
+   * @param {string} [hint]
+   */
   function setStat(testId, value, text, hint = '') {
-    const card = $(`[data-testid="${testId}"]`);
-    if (!card) return;
+    const card = document.querySelector(`[data-testid="${testId}"]`);
+    if (!(card instanceof HTMLElement)) return;
     const valueNode = $('.value', card);
     valueNode.textContent = text;
     if (value === null || value === undefined) delete card.dataset.value;
@@ -203,6 +364,7 @@
 
   // ---------------------------------------------------------------- rendering
 
+  /** @param {Summary} summary */
   function renderSummary(summary) {
     setStat('stat-messages', summary.messages, formatNumber(summary.messages));
     setStat(
@@ -242,6 +404,7 @@
     }
   }
 
+  /** @param {Timeseries} series */
   function renderTimeseries(series) {
     const figure = $('#messages-chart');
     const points = Array.isArray(series.points) ? series.points : [];
@@ -292,7 +455,7 @@
       chart.update('none');
       return;
     }
-    state.charts.messages = new window.Chart($('#messages-canvas'), {
+    state.charts.messages = new window.Chart($as(HTMLCanvasElement, '#messages-canvas'), {
       type: 'bar',
       data: {
         labels,
@@ -340,7 +503,7 @@
             labels: {
               color: cssVar('--text'),
               boxWidth: 12,
-              sort: (a, b) => a.datasetIndex - b.datasetIndex,
+              sort: (a, b) => (a.datasetIndex ?? 0) - (b.datasetIndex ?? 0),
             },
           },
         },
@@ -355,6 +518,7 @@
     $('#messages-rows').replaceChildren();
   }
 
+  /** @param {Attachments} result */
   function renderAttachments(result) {
     const items = Array.isArray(result.items) ? result.items : [];
     const figure = $('#attachments-chart');
@@ -400,7 +564,7 @@
       chart.update('none');
       return;
     }
-    state.charts.attachments = new window.Chart($('#attachments-canvas'), {
+    state.charts.attachments = new window.Chart($as(HTMLCanvasElement, '#attachments-canvas'), {
       type: 'doughnut',
       data: {
         labels,
@@ -418,6 +582,12 @@
     });
   }
 
+  /**
+   * @param {string} tbodyId
+   * @param {string} rowTestId
+   * @param {TopItem[]} items
+   * @param {string} emptyText
+   */
   function renderTop(tbodyId, rowTestId, items, emptyText) {
     const tbody = $(`#${tbodyId}`);
     if (items.length === 0) {
@@ -441,6 +611,10 @@
     );
   }
 
+  /**
+   * @param {DeliveryKind} kind
+   * @param {DeliveryPage} page
+   */
   function renderDeliveries(kind, page) {
     const items = Array.isArray(page.items) ? page.items : [];
     const tbody = $(`#${kind}-rows`);
@@ -516,11 +690,15 @@
       delete $(`#${id}`).dataset.count;
     }
     $('#deliveries-notice').textContent = '';
-    for (const node of $$('[data-error]')) showError(node.dataset.error, null);
+    for (const node of $$('[data-error]')) showError(node.dataset.error ?? '', null);
   }
 
   // ---------------------------------------------------------------- actions
 
+  /**
+   * @param {Delivery} delivery
+   * @param {HTMLButtonElement} button
+   */
   async function retry(delivery, button) {
     button.disabled = true;
     button.textContent = 'Retrying…';
@@ -544,10 +722,12 @@
 
   async function retryAllDead() {
     if (!window.confirm('Make every dead delivery due now?')) return;
-    const button = $('#retry-all');
+    const button = $as(HTMLButtonElement, '#retry-all');
     button.disabled = true;
     try {
-      const result = await api('/api/deliveries/retry?status=dead', 'POST');
+      const result = /** @type {{ count: number }} */ (
+        await api('/api/deliveries/retry?status=dead', 'POST')
+      );
       $('#deliveries-notice').textContent =
         `Retry scheduled for ${formatNumber(result.count)} dead deliveries.`;
       await refreshDeliveries();
@@ -567,7 +747,11 @@
     const call = state.deliveriesCall;
     const results = await Promise.all(
       ['dead', 'failed'].map((status) =>
-        settle(api(`/api/deliveries${query({ status, limit: 50 })}`)),
+        settle(
+          /** @type {Promise<DeliveryPage>} */ (
+            api(`/api/deliveries${query({ status, limit: 50 })}`)
+          ),
+        ),
       ),
     );
     if (!state.signedIn) return false; // signed out meanwhile
@@ -589,6 +773,10 @@
    * chart's buckets and the totals count the same hours: the current hour and
    * the 47 before it, or today and the 29 days before it (midnight at the
    * offset sent as `tz`, else UTC). `until` is left open: up to now.
+   */
+  /**
+   * @param {Bucket} bucket
+   * @returns {{ since: string, tz: string | undefined }}
    */
   function rangeFor(bucket) {
     const hour = 3600000;
@@ -612,17 +800,31 @@
     state.loading = true;
     clearTimeout(state.timer);
     document.body.dataset.state = 'loading';
-    $('#refresh').disabled = true;
+    $as(HTMLButtonElement, '#refresh').disabled = true;
     try {
       const bucket = state.bucket;
       const { since, tz } = rangeFor(bucket);
       const range = { since };
       const [series, summary, conversations, senders, attachments] = await Promise.all([
-        settle(api(`/api/analytics/timeseries${query({ bucket, since, tz })}`)),
-        settle(api(`/api/analytics/summary${query(range)}`)),
-        settle(api(`/api/analytics/top${query({ by: 'conversation', limit: 10, ...range })}`)),
-        settle(api(`/api/analytics/top${query({ by: 'sender', limit: 10, ...range })}`)),
-        settle(api(`/api/analytics/attachments${query(range)}`)),
+        settle(
+          /** @type {Promise<Timeseries>} */ (
+            api(`/api/analytics/timeseries${query({ bucket, since, tz })}`)
+          ),
+        ),
+        settle(/** @type {Promise<Summary>} */ (api(`/api/analytics/summary${query(range)}`))),
+        settle(
+          /** @type {Promise<Top>} */ (
+            api(`/api/analytics/top${query({ by: 'conversation', limit: 10, ...range })}`)
+          ),
+        ),
+        settle(
+          /** @type {Promise<Top>} */ (
+            api(`/api/analytics/top${query({ by: 'sender', limit: 10, ...range })}`)
+          ),
+        ),
+        settle(
+          /** @type {Promise<Attachments>} */ (api(`/api/analytics/attachments${query(range)}`)),
+        ),
       ]);
       if (!state.signedIn || bucket !== state.bucket) return; // signed out or switched meanwhile
       if (unauthorized([series, summary, conversations, senders, attachments])) {
@@ -675,7 +877,7 @@
       updated.classList.add('stale');
     } finally {
       state.loading = false;
-      $('#refresh').disabled = false;
+      $as(HTMLButtonElement, '#refresh').disabled = false;
       if (state.signedIn) {
         document.body.dataset.state = 'ready';
         if (state.again) {
@@ -697,8 +899,9 @@
     }, REFRESH_MS);
   }
 
+  /** @param {string | undefined} bucket a button's data-bucket */
   function setBucket(bucket) {
-    if (!(bucket in RANGES) || bucket === state.bucket) return;
+    if (!isBucket(bucket) || bucket === state.bucket) return;
     state.bucket = bucket;
     for (const button of $$('[data-bucket]')) {
       button.setAttribute('aria-pressed', String(button.dataset.bucket === bucket));
@@ -719,10 +922,9 @@
     state.signedIn = false;
     state.again = false;
     clearTimeout(state.timer);
-    for (const [name, chart] of Object.entries(state.charts)) {
-      if (chart) chart.destroy();
-      state.charts[name] = null;
-    }
+    state.charts.messages?.destroy();
+    state.charts.attachments?.destroy();
+    state.charts = { messages: null, attachments: null };
     clearStats();
     clearTimeseries();
     clearTables();
@@ -733,15 +935,16 @@
     $('#login').hidden = false;
     $('#login-message').textContent = message;
     document.body.dataset.state = 'signed-out';
-    const input = $('#token');
+    const input = $as(HTMLInputElement, '#token');
     input.value = '';
     input.focus();
   }
 
   /** Checks the token with one small authenticated request before showing anything. */
+  /** @param {string} value */
   async function signIn(value) {
     if (!value) return;
-    const button = $('[data-testid="token-submit"]');
+    const button = $as(HTMLButtonElement, '[data-testid="token-submit"]');
     button.disabled = true;
     $('#login-message').textContent = '';
     sessionStorage.setItem(TOKEN_KEY, value);
@@ -754,7 +957,7 @@
         error instanceof ApiError && error.status === 401
           ? 'That token was refused. Check it and try again.'
           : `The token could not be checked: ${error instanceof Error ? error.message : String(error)}`;
-      $('#token').select();
+      $as(HTMLInputElement, '#token').select();
     } finally {
       button.disabled = false;
     }
@@ -765,7 +968,7 @@
   function start() {
     $('#login-form').addEventListener('submit', (event) => {
       event.preventDefault();
-      void signIn($('#token').value.trim());
+      void signIn($as(HTMLInputElement, '#token').value.trim());
     });
     $('#sign-out').addEventListener('click', () => signOut());
     $('#refresh').addEventListener('click', () => void refresh());
