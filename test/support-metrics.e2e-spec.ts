@@ -262,3 +262,65 @@ describe('support metrics', () => {
     expect(answer.body).toMatchObject({ code: 'ADMIN.INVALID_QUERY', errors: [{ field }] });
   });
 });
+
+describe('support sessions, recomputed as late messages arrive', () => {
+  let t: TestApp;
+  let count = 0;
+
+  const post = async (from: string, iso: string) => {
+    const payload = message({ groupId: 77, clientGroupId: undefined, from, timeStamp: at(iso) });
+    await t.deliver(payload).expect(200, { status: 'accepted', key: payload.key });
+    count += 1;
+    await eventually(async () => {
+      const open = await t.admin('/api/deliveries?status=pending&listener=support.sessions');
+      expect((open.body as { items: unknown[] }).items).toEqual([]);
+      const done = await t.admin('/api/deliveries?status=done&listener=support.sessions');
+      expect((done.body as { items: unknown[] }).items).toHaveLength(count);
+    }, 10_000);
+  };
+  const sessions = async () =>
+    (
+      await t.db
+        .selectFrom('support_sessions')
+        .select(['started_at', 'messages', 'first_response_ms', 'waiting_since'])
+        .orderBy('started_at')
+        .execute()
+    ).map((row) => [
+      new Date(Number(row.started_at)).toISOString().slice(11, 16),
+      Number(row.messages),
+      row.first_response_ms === null ? null : Number(row.first_response_ms) / MIN,
+      row.waiting_since !== null,
+    ]);
+
+  beforeAll(async () => {
+    t = await createTestApp({
+      env: { SUPPORT_AGENTS: 'agent-*', SUPPORT_SESSION_GAP: '30m' },
+    });
+  });
+
+  afterAll(async () => {
+    await t.close();
+    removeDataDir(t.dataDir);
+  });
+
+  it('merges the sessions that late messages bridge', async () => {
+    await post('cust', '2026-11-25T10:00:00Z');
+    await post('agent-a', '2026-11-25T10:50:00Z');
+    await post('cust', '2026-11-25T11:30:00Z');
+    // Each 40 minutes or more after the one before: three sessions.
+    expect(await sessions()).toEqual([
+      ['10:00', 1, null, true],
+      ['10:50', 1, null, false],
+      ['11:30', 1, null, true],
+    ]);
+    // A message from 10:25 arrives late: 10:00, 10:25, 10:50 are one session, answered in 50 minutes.
+    await post('cust', '2026-11-25T10:25:00Z');
+    expect(await sessions()).toEqual([
+      ['10:00', 3, 50, false],
+      ['11:30', 1, null, true],
+    ]);
+    // One from 11:10 joins that session to the 11:30 one.
+    await post('agent-a', '2026-11-25T11:10:00Z');
+    expect(await sessions()).toEqual([['10:00', 5, 50, true]]);
+  });
+});
