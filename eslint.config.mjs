@@ -22,6 +22,7 @@ const MODULES = {
   webhook: ['common', 'config', 'messages', 'logging', 'metrics', 'storage', 'inbox', 'delivery'],
   analytics: ['common', 'config', 'auth', 'messages', 'metrics', 'storage', 'delivery'],
   notifications: ['common', 'config', 'auth', 'messages', 'metrics', 'storage', 'delivery'],
+  support: ['common', 'config', 'auth', 'messages', 'metrics', 'storage', 'delivery'],
   admin: ['common', 'config', 'auth', 'messages', 'inbox', 'delivery'],
   dashboard: ['common', 'config', 'auth'],
   health: ['common', 'config', 'storage'],

@@ -16,6 +16,7 @@ import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { StorageModule } from './storage/storage.module';
+import { SupportModule } from './support/support.module';
 import { WebhookModule } from './webhook/webhook.module';
 
 export interface AppModuleOptions {
@@ -56,6 +57,7 @@ export class AppModule {
         WebhookModule,
         AnalyticsModule,
         NotificationsModule,
+        SupportModule,
         HealthModule,
         AdminModule,
         DashboardModule,

@@ -7,6 +7,8 @@ import type { InboxTables } from './inbox/inbox.tables';
 import { NOTIFICATION_MIGRATIONS } from './notifications/notification.migrations';
 import type { NotificationTables } from './notifications/notification.tables';
 import type { StorageTables } from './storage/tables';
+import { SUPPORT_MIGRATIONS } from './support/support.migrations';
+import type { SupportTables } from './support/support.tables';
 
 /** Every module's tables: the composition root hands them to StorageModule. */
 export const APP_MIGRATIONS = [
@@ -14,6 +16,7 @@ export const APP_MIGRATIONS = [
   DELIVERY_MIGRATIONS,
   ANALYTICS_MIGRATIONS,
   NOTIFICATION_MIGRATIONS,
+  SUPPORT_MIGRATIONS,
 ];
 
 /** Every table of the service, for code that sees the whole store (tests, benches, scripts). */
@@ -21,4 +24,5 @@ export type AppTables = StorageTables &
   InboxTables &
   DeliveryTables &
   AnalyticsTables &
-  NotificationTables;
+  NotificationTables &
+  SupportTables;

@@ -4,6 +4,7 @@ import { deliveryConfig } from './delivery.config';
 import { notificationsConfig } from './notifications.config';
 import { securityConfig } from './security.config';
 import { storageConfig } from './storage.config';
+import { supportConfig } from './support.config';
 import { webhookConfig } from './webhook.config';
 
 export const configNamespaces = [
@@ -13,6 +14,7 @@ export const configNamespaces = [
   webhookConfig,
   notificationsConfig,
   deliveryConfig,
+  supportConfig,
 ];
 
 /** The typed shape behind `ConfigService<AllConfig, true>`. */
@@ -23,4 +25,5 @@ export interface AllConfig {
   webhook: ConfigType<typeof webhookConfig>;
   notifications: ConfigType<typeof notificationsConfig>;
   delivery: ConfigType<typeof deliveryConfig>;
+  support: ConfigType<typeof supportConfig>;
 }

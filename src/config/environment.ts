@@ -12,6 +12,9 @@ import {
   ValidateBy,
   validateSync,
 } from 'class-validator';
+import { parseHolidays, parseOpeningWindows } from '../common/time/business-hours';
+import { parseDuration } from '../common/time/duration';
+import { isValidTimeZone } from '../common/time/weekly-window';
 import { IsHttpUrl } from '../common/validation/is-http-url.decorator';
 import { parseRetrySchedule } from './retry-schedule';
 import { parseTrustProxy, TrustProxy } from './trust-proxy';
@@ -30,6 +33,9 @@ const toList = ({ value }: { value: unknown }): unknown =>
         .map((item) => item.trim())
         .filter((item) => item.length > 0)
     : value;
+/** A sender id, or a glob of them with `*`. */
+const SENDER_GLOB = /^[^\s,]{1,256}$/;
+const SENDER_GLOB_MESSAGE = 'must be comma-separated user ids or globs with * (no spaces)';
 /** An empty variable (`FOO=` in .env) means "not set". */
 const blankIsUnset = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -221,6 +227,75 @@ export class EnvironmentVariables {
   @Min(10, { message: 'must be a whole number of milliseconds (10-60000)' })
   @Max(60000, { message: 'must be a whole number of milliseconds (10-60000)' })
   DELIVERY_POLL_MS?: number;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @Transform(toList)
+  @Matches(SENDER_GLOB, { each: true, message: SENDER_GLOB_MESSAGE })
+  SUPPORT_AGENTS?: string[];
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @Transform(toList)
+  @Matches(SENDER_GLOB, { each: true, message: SENDER_GLOB_MESSAGE })
+  SUPPORT_BOTS?: string[];
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @Matches(/^[\x21-\x7e]{1,256}$/, { message: 'must be a metadata key (printable, no spaces)' })
+  SUPPORT_ROLE_METADATA_KEY?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @ValidateBy(
+    {
+      name: 'isDuration',
+      validator: {
+        validate: (value) => typeof value === 'string' && parseDuration(value) !== null,
+      },
+    },
+    { message: 'must be a duration such as 24h, 30m or 90s (units s, m, h, d)' },
+  )
+  SUPPORT_SESSION_GAP?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @ValidateBy(
+    {
+      name: 'isTimeZone',
+      validator: { validate: (value) => typeof value === 'string' && isValidTimeZone(value) },
+    },
+    { message: 'must be an IANA time zone such as Europe/Berlin or UTC' },
+  )
+  SUPPORT_TIMEZONE?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @ValidateBy(
+    {
+      name: 'isOpeningWindows',
+      validator: {
+        validate: (value) => typeof value === 'string' && parseOpeningWindows(value) !== null,
+      },
+    },
+    {
+      message: 'must be weekly openings such as "Mon-Fri 09:00-17:00" (several separated by ;)',
+    },
+  )
+  SUPPORT_BUSINESS_HOURS?: string;
+
+  @IsOptional()
+  @Transform(blankIsUnset)
+  @ValidateBy(
+    {
+      name: 'isHolidays',
+      validator: {
+        validate: (value) => typeof value === 'string' && parseHolidays(value) !== null,
+      },
+    },
+    { message: 'must be a comma-separated list of dates such as 2026-12-24,2026-12-25' },
+  )
+  SUPPORT_HOLIDAYS?: string;
 }
 
 export class ConfigurationError extends Error {

@@ -8,7 +8,7 @@ import type { ChannelDto, NotificationSettings } from '../channels/notification-
 import { compileConditions, Condition } from './rule-conditions';
 import { RuleDto } from './rule.dto';
 import { readRules, type RuleEntry, type RulesDocument, type RulesSource } from './rules-source';
-import { isValidTimeZone } from './weekly-window';
+import { isValidTimeZone } from '../../common/time/weekly-window';
 
 /** A rule ready to run: its predicate compiled, one entry per channel to send through. */
 export interface CompiledRule {

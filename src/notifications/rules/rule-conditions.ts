@@ -1,6 +1,6 @@
 import type { AnyDomainEvent } from '../../messages';
 import type { ConditionsDto } from './rule.dto';
-import { isInside } from './weekly-window';
+import { isInside } from '../../common/time/weekly-window';
 
 export type Condition = (event: AnyDomainEvent) => boolean;
 

@@ -21,6 +21,7 @@ import {
   MESSAGE_RECEIVED,
   type EventName,
 } from '../../messages';
+import { WEEKDAYS, type Weekday } from '../../common/time/weekly-window';
 
 // The rules file's shape. class-validator checks it at start-up; every error
 // is reported with the rule's name and the field's path. Each entry of `send`
@@ -31,8 +32,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   MESSAGE_ATTACHMENT_RECEIVED,
   CONVERSATION_STARTED,
 ];
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, type Weekday };
 
 const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const DURATION = /^\d+(s|m|h|d)$/;

@@ -1,4 +1,5 @@
-import type { Weekday } from './rule.dto';
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
 
 export interface WeeklyWindow {
   readonly timeZone: string;
@@ -64,5 +65,4 @@ export function isInside(at: Date, window: WeeklyWindow): boolean {
   return false;
 }
 
-const ORDER: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const previousDay = (day: Weekday): Weekday => ORDER[(ORDER.indexOf(day) + 6) % 7];
+const previousDay = (day: Weekday): Weekday => WEEKDAYS[(WEEKDAYS.indexOf(day) + 6) % 7];

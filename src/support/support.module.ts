@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { SupportSessionsListener } from './listeners/support-sessions.listener';
+import { SupportRoles } from './roles/support-roles';
+import { SqlSupportStore } from './sql-support-store';
+import { SupportController } from './support.controller';
+import { SupportMetrics } from './support.metrics';
+import { SupportReports } from './support-reports';
+import { SupportStore } from './support-store';
+
+@Module({
+  controllers: [SupportController],
+  providers: [
+    { provide: SupportStore, useClass: SqlSupportStore },
+    SupportRoles,
+    SupportMetrics,
+    SupportReports,
+    SupportSessionsListener,
+  ],
+})
+export class SupportModule {}
