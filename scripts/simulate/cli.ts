@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEED } from '../traffic';
+import { DEFAULT_SESSION_GAP_MS } from '../support-oracle';
+import { DEFAULT_HISTORY_MS, DEFAULT_SEED } from '../traffic';
 import { progressReporter } from './progress';
 import { formatSummary } from './report';
 import { runSimulation, SimulationOptions } from './runner';
@@ -29,6 +30,18 @@ system messages, redeliveries) at a running kommhook.
   --quiet                no progress output
   -h, --help             this help
 
+Support mode (either of --agents, --bots): conversations become support
+exchanges; agents and bots answer with realistic delays, some customers wait in
+vain, and the summary prints the expected first response and reply times. The
+time stamps are the simulated times over the last days, not the send times:
+start kommhook with SUPPORT_AGENTS=agent-* SUPPORT_BOTS=bot-* to compare.
+
+  --agents <n>           human agents agent-1..agent-<n> (default 0)
+  --bots <n>             bots bot-1..bot-<n> that answer some customers first (default 0)
+  --days <n>             how many days back the conversations go (default ${DEFAULT_HISTORY_MS / 86_400_000})
+  --session-gap <time>   the session gap the expected figures assume, e.g. 24h, 30m
+                         (default ${DEFAULT_SESSION_GAP_MS / 3_600_000}h, as the server's SUPPORT_SESSION_GAP)
+
 Exit code: 0 every request got its expected answer (duplicates for
 redeliveries are expected), 1 some did not, 2 bad arguments, 130 interrupted.
 `;
@@ -47,6 +60,17 @@ function integerOption(name: string, text: string, min: number, max: number): nu
   if (value < min || value > max)
     throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+/** `90s`, `30m`, `24h` as milliseconds. */
+function durationOption(name: string, text: string): number {
+  const match = /^(\d{1,6})(s|m|h)$/.exec(text.trim());
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000 };
+  const ms = match ? Number(match[1]) * unit[match[2] as keyof typeof unit] : 0;
+  if (ms <= 0) {
+    throw new UsageError(`--${name} must be a duration such as 24h, 30m or 90s, got "${text}"`);
+  }
+  return ms;
 }
 
 function defaultToken(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
@@ -85,6 +109,10 @@ export function parseCli(
         concurrency: { type: 'string' },
         seed: { type: 'string' },
         timeout: { type: 'string' },
+        agents: { type: 'string' },
+        bots: { type: 'string' },
+        days: { type: 'string' },
+        'session-gap': { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -118,6 +146,21 @@ export function parseCli(
   const conversations = integerOption('conversations', values.conversations ?? '50', 1, 1_000_000);
   const concurrency = integerOption('concurrency', values.concurrency ?? '8', 1, 1_000);
   const timeoutMs = integerOption('timeout', values.timeout ?? '10000', 1, 600_000);
+  const agents = integerOption('agents', values.agents ?? '0', 0, 10_000);
+  const bots = integerOption('bots', values.bots ?? '0', 0, 1_000);
+  if (agents + bots === 0 && (values.days !== undefined || values['session-gap'] !== undefined)) {
+    throw new UsageError('--days and --session-gap need support mode: --agents or --bots');
+  }
+  const days = integerOption(
+    'days',
+    values.days ?? String(DEFAULT_HISTORY_MS / 86_400_000),
+    1,
+    365,
+  );
+  const sessionGapMs =
+    values['session-gap'] === undefined
+      ? DEFAULT_SESSION_GAP_MS
+      : durationOption('session-gap', values['session-gap']);
 
   const token = values.token ?? defaultToken(env, cwd);
   if (!token) {
@@ -135,6 +178,7 @@ export function parseCli(
     concurrency,
     seed: /^\d+$/.test(seedText) ? Number(seedText) : seedText,
     timeoutMs,
+    ...(agents + bots > 0 ? { agents, bots, historyMs: days * 86_400_000, sessionGapMs } : {}),
     json: values.json === true,
     quiet: values.quiet === true,
   };

@@ -1,8 +1,49 @@
 /** The summary a finished (or interrupted) run prints, for people; `--json` prints the object. */
-import type { SimulationSummary } from './runner';
+import type { TimeFigures } from '../support-oracle';
+import type { SimulationSummary, SupportPlan } from './runner';
 
 /** Right-aligns a figure in its column. */
 export const pad = (value: string | number, width: number): string => String(value).padStart(width);
+
+/** A time as people read it: 850 ms, 42.3 s, 2m 41s, 3h 05m, 24h. */
+export function formatDuration(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1_000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1_000);
+  if (seconds < 3_600)
+    return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
+  const minutes = Math.round(ms / 60_000);
+  if (minutes % 60 === 0) return `${minutes / 60}h`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** What the dashboard's Support tab should show for the whole plan. */
+function supportLines(plan: SupportPlan, interrupted: boolean): string[] {
+  const { expected } = plan;
+  const started = expected.conversationsStarted;
+  const figures = (label: string, times: TimeFigures): string =>
+    `    ${label.padEnd(22)}median ${formatDuration(times.medianMs).padEnd(9)} ` +
+    `p90 ${formatDuration(times.p90Ms).padEnd(9)} mean ${formatDuration(times.meanMs).padEnd(9)} ` +
+    `(n=${times.count})`;
+  return [
+    '',
+    `  support: ${plural(plan.agents, 'agent')}, ${plural(plan.bots, 'bot')}, time stamps over the ` +
+      `${plural(Math.round(plan.historyMs / 86_400_000), 'day')} before the start`,
+    `  expected (wall clock, sessions split after ${formatDuration(plan.sessionGapMs)} quiet` +
+      `${interrupted ? ', for the whole plan' : ''}):`,
+    `    sessions              ${expected.sessions} in ${expected.conversations} conversations: ` +
+      `${started.customer} customer-, ${started.agent} agent-initiated; ` +
+      `${expected.unansweredSessions} unanswered, ${expected.waitingSessions} with a customer waiting`,
+    figures('first response', expected.firstResponse),
+    figures('  with bots counted', expected.firstResponseWithBots),
+    figures('hand-off', expected.handoff),
+    figures('reply time', expected.replyTime),
+    '  compare with the Support tab of kommhook started with SUPPORT_AGENTS=agent-* SUPPORT_BOTS=bot-*',
+  ];
+}
 
 export function formatSummary(summary: SimulationSummary): string {
   const lines: string[] = [];
@@ -43,6 +84,7 @@ export function formatSummary(summary: SimulationSummary): string {
       ? `  latency          p50 ${latency.p50.toFixed(1)} ms  p95 ${latency.p95.toFixed(1)} ms  p99 ${latency.p99.toFixed(1)} ms  max ${latency.max.toFixed(1)} ms`
       : '  latency          -',
   );
+  if (summary.support) lines.push(...supportLines(summary.support, summary.interrupted));
   const notes: string[] = [];
   if (summary.unexpectedDuplicates > 0) {
     notes.push(

@@ -4,7 +4,18 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateTraffic, stampedAt, TrafficItem } from '../traffic';
+import {
+  DEFAULT_SESSION_GAP_MS,
+  expectedSupportMetrics,
+  ExpectedSupportMetrics,
+} from '../support-oracle';
+import {
+  DEFAULT_HISTORY_MS,
+  generateTraffic,
+  isSupportTraffic,
+  stampedAt,
+  TrafficItem,
+} from '../traffic';
 
 export interface SimulationOptions {
   url: string;
@@ -17,6 +28,17 @@ export interface SimulationOptions {
   /** Requests in flight at most. */
   concurrency: number;
   seed: number | string;
+  /**
+   * Support mode (either above 0): agents `agent-1..n` and bots `bot-1..m`
+   * answer customers with realistic delays. The time stamps are then the
+   * simulated conversation times, sent as planned, not stamped when sent.
+   */
+  agents?: number;
+  bots?: number;
+  /** Support mode: how far back the conversations go (default 7 days). */
+  historyMs?: number;
+  /** Support mode: the session gap the expected figures assume (default 24 h, as the server's). */
+  sessionGapMs?: number;
   /** Per request; a request that takes longer counts as a network error. */
   timeoutMs?: number;
   /**
@@ -69,11 +91,24 @@ export interface SimulationSummary {
   achievedRate: number;
   /** Of the requests that got an answer. */
   latencyMs: { p50: number; p95: number; p99: number; max: number } | null;
+  /** Support mode only: the cast, and the figures the whole plan should give (wall clock). */
+  support?: SupportPlan;
+}
+
+export interface SupportPlan {
+  agents: number;
+  bots: number;
+  historyMs: number;
+  sessionGapMs: number;
+  expected: ExpectedSupportMetrics;
 }
 
 /** The traffic a run with these options sends: due times spread at `rate` from `startTime`. */
 export function trafficFor(
-  options: Pick<SimulationOptions, 'messages' | 'conversations' | 'rate' | 'seed'> & {
+  options: Pick<
+    SimulationOptions,
+    'messages' | 'conversations' | 'rate' | 'seed' | 'agents' | 'bots' | 'historyMs'
+  > & {
     startTime: number;
   },
 ): TrafficItem[] {
@@ -83,6 +118,9 @@ export function trafficFor(
     seed: options.seed,
     startTime: options.startTime,
     spreadMs: options.rate > 0 ? (options.messages * 1000) / options.rate : 0,
+    agents: options.agents,
+    bots: options.bots,
+    historyMs: options.historyMs,
   });
 }
 
@@ -105,11 +143,23 @@ function networkReason(error: unknown, timeoutMs: number): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function supportPlan(options: SimulationOptions, items: readonly TrafficItem[]): SupportPlan {
+  const sessionGapMs = options.sessionGapMs ?? DEFAULT_SESSION_GAP_MS;
+  return {
+    agents: options.agents ?? 0,
+    bots: options.bots ?? 0,
+    historyMs: options.historyMs ?? DEFAULT_HISTORY_MS,
+    sessionGapMs,
+    expected: expectedSupportMetrics(items, { sessionGapMs }),
+  };
+}
+
 /** Sends the traffic and tells what came back. Never throws for what the server answers. */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationSummary> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const startTime = options.startTime ?? Date.now();
   const items = trafficFor({ ...options, startTime });
+  const support = isSupportTraffic(options);
   const headers = {
     Authentication: basic(options.token),
     'Content-Type': 'application/json',
@@ -217,7 +267,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         sentBodies.delete(key);
         await send(item, body);
       } else {
-        const body = JSON.stringify(stampedAt(item, startTime, Date.now()));
+        // Support traffic carries its simulated times: they are what is measured.
+        const body = JSON.stringify(
+          support ? item.payload : stampedAt(item, startTime, Date.now()),
+        );
         const sending = send(item, body);
         if (redelivered.has(key)) {
           originals.set(key, sending);
@@ -268,5 +321,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             p99: round(percentile(latencies, 0.99), 2),
             max: round(latencies[latencies.length - 1], 2),
           },
+    ...(support ? { support: supportPlan(options, items) } : {}),
   };
 }
