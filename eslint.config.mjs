@@ -21,13 +21,22 @@ const MODULES = {
   delivery: ['common', 'config', 'messages', 'metrics', 'storage', 'inbox'],
   webhook: ['common', 'config', 'messages', 'logging', 'metrics', 'storage', 'inbox', 'delivery'],
   analytics: ['common', 'config', 'auth', 'messages', 'metrics', 'storage', 'delivery'],
-  notifications: ['common', 'config', 'auth', 'messages', 'metrics', 'storage', 'delivery'],
   support: ['common', 'config', 'auth', 'messages', 'metrics', 'storage', 'delivery'],
+  notifications: [
+    'common',
+    'config',
+    'auth',
+    'messages',
+    'metrics',
+    'storage',
+    'delivery',
+    'support',
+  ],
   admin: ['common', 'config', 'auth', 'messages', 'inbox', 'delivery'],
   dashboard: ['common', 'config', 'auth'],
   health: ['common', 'config', 'storage'],
 };
-const PUBLIC_API = ['delivery'];
+const PUBLIC_API = ['delivery', 'support'];
 /** Second entry points of a PUBLIC_API module that only specs may import (its testing kit). */
 const SPEC_API = { delivery: 'testing' };
 

@@ -16,5 +16,6 @@ import { SupportStore } from './support-store';
     SupportReports,
     SupportSessionsListener,
   ],
+  exports: [SupportReports, SupportRoles],
 })
 export class SupportModule {}
