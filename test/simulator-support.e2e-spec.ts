@@ -12,7 +12,13 @@ import {
 import { generateTraffic, Random, SHARES, TrafficItem } from '../scripts/traffic';
 import { spawnNode } from './support/child-process';
 import { conversationKeyOf } from './support/expected-totals';
-import { createTestApp, removeDataDir, TestApp, WEBHOOK_TOKEN } from './support/test-app';
+import {
+  createTestApp,
+  eventually,
+  removeDataDir,
+  TestApp,
+  WEBHOOK_TOKEN,
+} from './support/test-app';
 
 const T0 = 1_700_000_000_000;
 const SECOND = 1_000;
@@ -392,3 +398,89 @@ describe('support simulation against the app', () => {
 });
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe("the support API against the generator's expected figures", () => {
+  let t: TestApp;
+  let url: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { SUPPORT_AGENTS: 'agent-*', SUPPORT_BOTS: 'bot-*' } });
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.http.address() as AddressInfo;
+    url = `http://127.0.0.1:${port}/message/forward`;
+  });
+
+  afterAll(async () => {
+    await t.close();
+    removeDataDir(t.dataDir);
+  });
+
+  it('measures the medians, P90s and counts the simulated conversations were built with', async () => {
+    const options = {
+      url,
+      token: WEBHOOK_TOKEN,
+      messages: 600,
+      conversations: 30,
+      rate: 0,
+      concurrency: 8,
+      seed: 'support-api',
+      startTime: Date.now(),
+      agents: 3,
+      bots: 1,
+    };
+    const summary = await runSimulation(options);
+    expect(summary).toMatchObject({ sent: 600, failed: 0 });
+    const expected = expectedSupportMetrics(trafficFor(options));
+    const distinct = new Set(trafficFor(options).map((item) => item.payload.key)).size;
+    await eventually(async () => {
+      const open = await t.admin('/api/deliveries?status=pending&listener=support.sessions');
+      expect((open.body as { items: unknown[] }).items).toEqual([]);
+      const stored = await t.db
+        .selectFrom('support_messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(stored.n)).toBe(distinct);
+    }, 20_000);
+
+    const { body } = await t.admin('/api/support/summary').expect(200);
+    const measured = body as {
+      sessions: {
+        started: number;
+        customerInitiated: number;
+        agentInitiated: number;
+        unanswered: number;
+      };
+      firstResponse: { wall: { count: number; medianMs: number; p90Ms: number } };
+      firstResponseWithBots: { wall: { medianMs: number } };
+      handoff: { wall: { medianMs: number } };
+      reply: { wall: { count: number; medianMs: number; p90Ms: number } };
+    };
+    const figures = {
+      sessions: measured.sessions.started,
+      customerInitiated: measured.sessions.customerInitiated,
+      agentInitiated: measured.sessions.agentInitiated,
+      firstResponse: [
+        measured.firstResponse.wall.count,
+        measured.firstResponse.wall.medianMs,
+        measured.firstResponse.wall.p90Ms,
+      ],
+      withBots: measured.firstResponseWithBots.wall.medianMs,
+      handoff: measured.handoff.wall.medianMs,
+      reply: [measured.reply.wall.count, measured.reply.wall.medianMs, measured.reply.wall.p90Ms],
+    };
+    expect(figures).toEqual({
+      sessions: expected.sessions,
+      customerInitiated: expected.conversationsStarted.customer,
+      agentInitiated: expected.conversationsStarted.agent,
+      firstResponse: [
+        expected.firstResponse.count,
+        expected.firstResponse.medianMs,
+        expected.firstResponse.p90Ms,
+      ],
+      withBots: expected.firstResponseWithBots.medianMs,
+      handoff: expected.handoff.medianMs,
+      reply: [expected.replyTime.count, expected.replyTime.medianMs, expected.replyTime.p90Ms],
+    });
+    process.stdout.write(`\nsupport figures, expected = measured: ${JSON.stringify(figures)}\n`);
+  }, 90_000);
+});
