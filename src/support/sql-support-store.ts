@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Kysely, sql, type SelectQueryBuilder } from 'kysely';
+import { ExpressionBuilder, Kysely, sql, type SelectQueryBuilder } from 'kysely';
 import type { BusinessHours } from '../common/time/business-hours';
 import type { AllConfig } from '../config/all-config';
 import { Database } from '../storage/database';
@@ -20,6 +20,12 @@ import type { SupportTables } from './support.tables';
 
 /** Rows per insert: well under both stores' limits on bound parameters. */
 const CHUNK = 100;
+
+/** A condition on one of the tables a recompute reads or rewrites, by conversation and time. */
+type Within = ExpressionBuilder<
+  SupportTables,
+  'support_messages' | 'support_sessions' | 'support_waits'
+>;
 
 const chunks = <T>(items: readonly T[]): T[][] => {
   const parts: T[][] = [];
@@ -70,13 +76,8 @@ export class SqlSupportStore extends SupportStore {
         }
         await this.insertMessages(trx, unique);
         await this.upsertSenders(trx, unique);
-        const fresh: FreshResponse[] = [];
-        for (const conversation of conversations) {
-          const touched = unique.filter((message) => message.conversationKey === conversation);
-          const sessions = await this.recompute(trx, conversation, touched);
-          fresh.push(...(await this.firstObservations(trx, sessions)));
-        }
-        return fresh;
+        const sessions = await this.recompute(trx, conversations, unique);
+        return this.firstObservations(trx, sessions);
       },
       { contended: true },
     );
@@ -150,53 +151,80 @@ export class SqlSupportStore extends SupportStore {
   }
 
   /**
-   * Recomputes the sessions a conversation's new messages can change: those
-   * within a gap of them (a message can join, split or merge only those),
-   * from every stored message between the first and the last of them.
+   * Recomputes the sessions the new messages can change: in each touched
+   * conversation, those within a gap of its new messages (a message can join,
+   * split or merge only those), from every stored message between the first
+   * and the last of them. All the batch's conversations at once: a handful of
+   * statements per batch, not per conversation.
    */
   private async recompute(
     trx: Kysely<SupportTables>,
-    conversation: string,
+    conversations: readonly string[],
     touched: readonly ClassifiedMessage[],
   ): Promise<Session[]> {
-    const times = touched.map((message) => message.at);
+    const spans = new Map<string, { low: number; high: number }>();
+    for (const message of touched) {
+      const span = spans.get(message.conversationKey);
+      if (span) {
+        span.low = Math.min(span.low, message.at);
+        span.high = Math.max(span.high, message.at);
+      } else spans.set(message.conversationKey, { low: message.at, high: message.at });
+    }
     const near = await trx
       .selectFrom('support_sessions')
-      .select(['started_at', 'ended_at'])
-      .where('conversation_key', '=', conversation)
-      .where('ended_at', '>=', Math.min(...times) - this.gapMs)
-      .where('started_at', '<=', Math.max(...times) + this.gapMs)
+      .select(['conversation_key', 'started_at', 'ended_at'])
+      .where((eb) =>
+        eb.or(
+          conversations.map((conversation) => {
+            const { low, high } = spans.get(conversation)!;
+            return eb.and([
+              eb('conversation_key', '=', conversation),
+              eb('ended_at', '>=', low - this.gapMs),
+              eb('started_at', '<=', high + this.gapMs),
+            ]);
+          }),
+        ),
+      )
       .execute();
-    const low = Math.min(...times, ...near.map((row) => Number(row.started_at)));
-    const high = Math.max(...times, ...near.map((row) => Number(row.ended_at)));
+    for (const row of near) {
+      const span = spans.get(row.conversation_key)!;
+      span.low = Math.min(span.low, Number(row.started_at));
+      span.high = Math.max(span.high, Number(row.ended_at));
+    }
+    const within = (column: 'at' | 'session_started_at' | 'started_at') => (eb: Within) =>
+      eb.or(
+        conversations.map((conversation) => {
+          const { low, high } = spans.get(conversation)!;
+          return eb.and([
+            eb('conversation_key', '=', conversation),
+            eb(column, '>=', low),
+            eb(column, '<=', high),
+          ]);
+        }),
+      );
     const rows = await trx
       .selectFrom('support_messages')
-      .select(['message_key', 'sender', 'role', 'at'])
-      .where('conversation_key', '=', conversation)
-      .where('at', '>=', low)
-      .where('at', '<=', high)
+      .select(['message_key', 'conversation_key', 'sender', 'role', 'at'])
+      .where(within('at'))
       .execute();
-    const messages: SupportMessage[] = rows.map((row) => ({
-      key: row.message_key,
-      conversationKey: conversation,
-      sender: row.sender,
-      role: row.role as SupportRole,
-      at: Number(row.at),
-    }));
-    const sessions = splitSessions(messages, this.gapMs, this.hours);
+    const byConversation = new Map<string, SupportMessage[]>();
+    for (const row of rows) {
+      const messages = byConversation.get(row.conversation_key) ?? [];
+      messages.push({
+        key: row.message_key,
+        conversationKey: row.conversation_key,
+        sender: row.sender,
+        role: row.role as SupportRole,
+        at: Number(row.at),
+      });
+      byConversation.set(row.conversation_key, messages);
+    }
+    const sessions = conversations.flatMap((conversation) =>
+      splitSessions(byConversation.get(conversation) ?? [], this.gapMs, this.hours),
+    );
 
-    await trx
-      .deleteFrom('support_waits')
-      .where('conversation_key', '=', conversation)
-      .where('session_started_at', '>=', low)
-      .where('session_started_at', '<=', high)
-      .execute();
-    await trx
-      .deleteFrom('support_sessions')
-      .where('conversation_key', '=', conversation)
-      .where('started_at', '>=', low)
-      .where('started_at', '<=', high)
-      .execute();
+    await trx.deleteFrom('support_waits').where(within('session_started_at')).execute();
+    await trx.deleteFrom('support_sessions').where(within('started_at')).execute();
     for (const part of chunks(sessions)) {
       await trx.insertInto('support_sessions').values(part.map(sessionColumns)).execute();
     }
