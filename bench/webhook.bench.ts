@@ -16,7 +16,8 @@
  * Writes docs/benchmarks.md; exits 1 when a target is missed.
  * BENCH_SECONDS (default 10) sets each measured run's length; BENCH_STORED=0
  * skips the 1,000,000-message run. Last, the same side by side on PostgreSQL
- * (one kommhook instance, and two sharing the load), BENCH_PG=0 skips it.
+ * (one kommhook instance, and two sharing the load), BENCH_PG=0 skips it;
+ * BENCH_ONLY=pg runs only that part and prints it.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -220,6 +221,16 @@ async function main(): Promise<void> {
     console.log(line);
   };
   const failures: string[] = [];
+
+  // BENCH_ONLY=pg: the PostgreSQL rows alone, printed, docs left as they are.
+  if (process.env.BENCH_ONLY === 'pg') {
+    try {
+      await postgresRows(sink, log);
+    } finally {
+      await sink.stop();
+    }
+    return;
+  }
 
   try {
     // 1. Side by side, three rounds.

@@ -18,6 +18,8 @@ export interface StoreDialect {
   readonly kysely: KyselyConfig['dialect'];
   /** Opens a write transaction, e.g. `begin immediate` on SQLite so the lock is taken at once. */
   readonly begin: string;
+  /** Group-commit batches that may commit at once (1 unless the store runs writers side by side). */
+  readonly concurrentBatches?: number;
   isBusy(error: unknown): boolean;
   isStoreFailure(error: unknown): boolean;
   /** Runs before the connections close (e.g. a WAL checkpoint). */
@@ -109,6 +111,7 @@ export class Database extends Kysely<StorageTables> implements OnApplicationShut
     super({ dialect: dialect.kysely });
     this.groupCommit = new GroupCommit(this.transactionRunner(), {
       busyTimeoutMs: options.busyTimeoutMs,
+      concurrentBatches: dialect.concurrentBatches,
       onOutcome: (failure, works) => this.recordOutcome(failure, works),
     });
   }

@@ -30,6 +30,12 @@ export interface TransactionRunner {
 export interface GroupCommitOptions {
   /** How long a write may wait for a lock held by another writer before it fails. */
   readonly busyTimeoutMs: number;
+  /**
+   * Batches committing at once: 1 for a store that takes one writer at a
+   * time (SQLite); more where writers run side by side (PostgreSQL's pool),
+   * so the next batch is written while the last one waits for its commit.
+   */
+  readonly concurrentBatches?: number;
   /** Told of every batch's fate (undefined: committed), for readiness. */
   readonly onOutcome?: (failure: unknown, works: readonly WriteWork<unknown>[]) => void;
 }
@@ -92,7 +98,7 @@ function inLockOrder(batch: readonly Queued[]): readonly Queued[] {
 export class GroupCommit {
   private readonly queue: Queued[] = [];
   private scheduled = false;
-  private flushing = false;
+  private flushing = 0;
   /** Commits and the writes they held, so batching can be seen (and counted by metrics). */
   readonly stats = { commits: 0, writes: 0 };
 
@@ -138,7 +144,7 @@ export class GroupCommit {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing) return;
+    if (this.scheduled || this.flushing >= (this.options.concurrentBatches ?? 1)) return;
     this.scheduled = true;
     // After the I/O of this turn: requests that arrived together share the commit.
     setImmediate(() => void this.flush());
@@ -146,12 +152,12 @@ export class GroupCommit {
 
   private async flush(): Promise<void> {
     this.scheduled = false;
-    this.flushing = true;
+    this.flushing += 1;
     try {
       const batch = this.queue.splice(0, MAX_BATCH);
       if (batch.length > 0) await this.commit(batch);
     } finally {
-      this.flushing = false;
+      this.flushing -= 1;
       if (this.queue.length > 0) this.schedule();
     }
   }

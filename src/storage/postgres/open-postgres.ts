@@ -58,6 +58,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     name: 'postgres',
     kysely: new PostgresDialect({ pool }),
     begin: 'begin',
+    // While one batch waits for its commit the next is written on another
+    // connection; the rest of the pool stays for reads and contended writes.
+    concurrentBatches: Math.max(1, Math.min(4, options.poolSize - 2)),
     isBusy: (error) => RETRYABLE.has(codeOf(error)),
     isStoreFailure: (error) => STORE_FAILURE.test(codeOf(error)),
     currentSchema: async (db) =>
