@@ -486,6 +486,34 @@ describe('dashboard Support tab in a real browser', () => {
     }
   });
 
+  it('saves what the server sends as a file, under the name the server gives', async () => {
+    // The page's half of a successful export, whatever this branch's server offers: the
+    // route answers as an export would, and the file saved must be that body, byte for byte.
+    const csv = 'conversation,session_start\r\ngroup:301,2026-01-01T00:00:00.000Z\r\n';
+    const route = '**/api/support/sessions?*';
+    await page.route(route, (r) =>
+      r.fulfill({
+        status: 200,
+        headers: {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': 'attachment; filename="sessions-test.csv"',
+        },
+        body: csv,
+      }),
+    );
+    try {
+      const download = page.waitForEvent('download');
+      await page.getByTestId('download-sessions').click();
+      const file = await download;
+      expect(file.suggestedFilename()).toBe('sessions-test.csv');
+      expect(readFileSync(await file.path(), 'utf8')).toBe(csv);
+      // The error line of a refused attempt before is gone.
+      expect(await page.getByTestId('error-download').isVisible()).toBe(false);
+    } finally {
+      await page.unroute(route);
+    }
+  });
+
   it('moves between the tabs with the arrow keys', async () => {
     await page.getByTestId('tab-support').focus();
     await page.keyboard.press('ArrowLeft');

@@ -1432,7 +1432,6 @@
     }
     $('#panel-overview').hidden = tab !== 'overview';
     $('#panel-support').hidden = tab !== 'support';
-    document.body.dataset.tab = tab;
     if (tab === state.tab) return;
     state.tab = tab;
     $('#range-label').textContent = '';
