@@ -71,6 +71,21 @@ describe('DashboardController', () => {
       expect(html).not.toMatch(/\son[a-z]+=/i);
     });
 
+    it('pairs every tab with its panel (aria-controls and aria-labelledby)', () => {
+      const tabs = [...html.matchAll(/<button[^>]*role="tab"[^>]*>/g)].map((match) => match[0]);
+      expect(tabs).toHaveLength(2);
+      for (const tab of tabs) {
+        const id = /\sid="([^"]+)"/.exec(tab)?.[1];
+        const panel = /\saria-controls="([^"]+)"/.exec(tab)?.[1];
+        expect(html).toMatch(
+          new RegExp(`id="${panel}"\\s+role="tabpanel"\\s+aria-labelledby="${id}"`),
+        );
+      }
+      // Only the selected one is in the tab order.
+      expect(tabs.filter((tab) => tab.includes('aria-selected="true"'))).toHaveLength(1);
+      expect(tabs.filter((tab) => tab.includes('tabindex="-1"'))).toHaveLength(1);
+    });
+
     it('loads only files the controller serves, all from this origin', () => {
       const urls = [...html.matchAll(/\s(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
       expect(urls.length).toBeGreaterThanOrEqual(4);

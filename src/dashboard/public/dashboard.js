@@ -53,25 +53,97 @@
   /** @typedef {{ items: Delivery[], nextCursor: string | null }} DeliveryPage GET /api/deliveries */
   /** @typedef {'dead' | 'failed'} DeliveryKind */
 
+  /** @typedef {'overview' | 'support'} Tab */
+  /** @typedef {'wall' | 'business'} ClockName */
+  /**
+   * A time's figures in milliseconds, null without samples.
+   * @typedef {{ count: number, medianMs: number | null, p90Ms: number | null, meanMs: number | null }} Figures
+   */
+  /** @typedef {Figures & { buckets: { label: string, count: number }[] }} Distribution */
+  /**
+   * @template T
+   * @typedef {{ wall: T, business: T }} OnBothClocks
+   */
+  /**
+   * GET /api/support/summary (the fields the page shows).
+   * @typedef {object} SupportSummary
+   * @property {{ started: number, customerInitiated: number, agentInitiated: number, botInitiated: number, answered: number, unanswered: number }} sessions
+   * @property {OnBothClocks<Figures>} firstResponse
+   * @property {OnBothClocks<Figures>} reply
+   */
+  /**
+   * GET /api/support/response-times
+   * @typedef {object} ResponseTimes
+   * @property {OnBothClocks<Distribution>} firstResponse
+   * @property {OnBothClocks<Distribution>} firstResponseWithBots
+   * @property {OnBothClocks<Distribution>} handoff
+   * @property {OnBothClocks<Distribution>} reply
+   */
+  /** @typedef {{ tz: string, days: string[], cells: number[][], total: number }} Heatmap GET /api/support/heatmap */
+  /**
+   * @typedef {object} WaitItem
+   * @property {string} conversationKey
+   * @property {string} customerMessageKey
+   * @property {string} waitStartedAt
+   * @property {string | null} answeredAt
+   * @property {boolean} answered
+   * @property {number} waitMs
+   * @property {number} businessWaitMs
+   * @property {string} link the conversation's messages in the admin API
+   */
+  /** @typedef {{ items: WaitItem[] }} Waits GET /api/support/waits */
+  /** @typedef {{ key: string, from: string, text: string, timeStamp: number }} StoredMessage */
+  /** @typedef {{ items: StoredMessage[], nextCursor: string | null }} MessagePage GET /api/messages */
+  /**
+   * The support tab's last answers, kept so that switching the clock redraws without a request.
+   * @typedef {{ summary: Settled<SupportSummary>, times: Settled<ResponseTimes> }} SupportData
+   */
+
   /** @typedef {import('chart.js').Chart<'bar' | 'line', number[], string>} MessagesChart */
   /** @typedef {import('chart.js').Chart<'doughnut', number[], string>} AttachmentsChart */
+  /** @typedef {import('chart.js').Chart<'bar', number[], string>} DistributionChart */
 
   // ---------------------------------------------------------------- state
 
   const TOKEN_KEY = 'kommhook.adminToken';
   const REFRESH_MS = 10000;
-  /** @type {Record<Bucket, { label: string }>} */
+  /** @type {Record<Bucket, { label: string, span: string }>} */
   const RANGES = {
-    hour: { label: 'Last 48 hours, by hour' },
-    day: { label: 'Last 30 days, by day' },
+    hour: { label: 'Last 48 hours, by hour', span: 'Last 48 hours' },
+    day: { label: 'Last 30 days, by day', span: 'Last 30 days' },
   };
+  const WAITS_SHOWN = 10;
+  /** The API's day names, Monday first, as the heatmap's rows say them. */
+  /** @type {Record<string, string>} */
+  const DAY_NAMES = {
+    mon: 'Mon',
+    tue: 'Tue',
+    wed: 'Wed',
+    thu: 'Thu',
+    fri: 'Fri',
+    sat: 'Sat',
+    sun: 'Sun',
+  };
+  /** @type {Record<ClockName, string>} */
+  const CLOCKS = { wall: 'wall clock', business: 'business hours' };
 
   /** @type {(value: unknown) => value is Bucket} */
   const isBucket = (value) => value === 'hour' || value === 'day';
+  /** @type {(value: unknown) => value is Tab} */
+  const isTab = (value) => value === 'overview' || value === 'support';
+  /** @type {(value: unknown) => value is ClockName} */
+  const isClock = (value) => value === 'wall' || value === 'business';
 
   const state = {
     /** @type {Bucket} */
     bucket: 'hour',
+    /** @type {Tab} */
+    tab: 'overview',
+    /** @type {ClockName} */
+    clock: 'wall',
+    /** @type {SupportData | null} */
+    support: null,
+    conversationCall: 0,
     /** @type {number | undefined} */
     timer: undefined,
     loading: false,
@@ -86,6 +158,8 @@
       messages: null,
       /** @type {AttachmentsChart | null} */
       attachments: null,
+      /** @type {DistributionChart | null} */
+      distribution: null,
     },
   };
 
@@ -140,22 +214,42 @@
   const token = () => sessionStorage.getItem(TOKEN_KEY);
 
   /**
-   * The JSON the API answers, unchecked: callers say what they expect of it.
+   * One authenticated request; throws ApiError when the server cannot be reached.
    * @param {string} path
-   * @param {'GET' | 'POST'} [method]
-   * @returns {Promise<unknown>}
+   * @param {'GET' | 'POST'} method
+   * @param {string} accept
+   * @returns {Promise<Response>}
    */
-  async function api(path, method = 'GET') {
-    let response;
+  async function request(path, method, accept) {
     try {
-      response = await fetch(path, {
+      return await fetch(path, {
         method,
         cache: 'no-store',
-        headers: { Accept: 'application/json', Authorization: `Bearer ${token() ?? ''}` },
+        headers: { Accept: accept, Authorization: `Bearer ${token() ?? ''}` },
       });
     } catch {
       throw new ApiError(0, 'NETWORK', 'The server cannot be reached.');
     }
+  }
+
+  /**
+   * What a refusal says: the API's code and message when it sent JSON.
+   * @param {Response} response
+   * @param {{ code?: unknown, message?: unknown } | null} body
+   */
+  function refusal(response, body) {
+    const code = body && typeof body.code === 'string' ? body.code : `HTTP ${response.status}`;
+    const message =
+      response.status === 404 && code === 'HTTP.NOT_FOUND'
+        ? 'This server does not offer it yet (404).'
+        : body && typeof body.message === 'string'
+          ? body.message
+          : `The server answered ${response.status}.`;
+    return new ApiError(response.status, code, message);
+  }
+
+  /** @param {Response} response */
+  async function jsonOf(response) {
     /** @type {{ code?: unknown, message?: unknown } | null} */
     let body = null;
     try {
@@ -163,16 +257,19 @@
     } catch {
       // not JSON: the status says enough
     }
-    if (!response.ok) {
-      const code = body && typeof body.code === 'string' ? body.code : `HTTP ${response.status}`;
-      const message =
-        response.status === 404 && code === 'HTTP.NOT_FOUND'
-          ? 'This server does not offer it yet (404).'
-          : body && typeof body.message === 'string'
-            ? body.message
-            : `The server answered ${response.status}.`;
-      throw new ApiError(response.status, code, message);
-    }
+    return body;
+  }
+
+  /**
+   * The JSON the API answers, unchecked: callers say what they expect of it.
+   * @param {string} path
+   * @param {'GET' | 'POST'} [method]
+   * @returns {Promise<unknown>}
+   */
+  async function api(path, method = 'GET') {
+    const response = await request(path, method, 'application/json');
+    const body = await jsonOf(response);
+    if (!response.ok) throw refusal(response, body);
     return body;
   }
 
@@ -208,6 +305,15 @@
     results.some(
       (result) => !result.ok && result.error instanceof ApiError && result.error.status === 401,
     );
+
+  /** The browser's IANA time zone (the heatmap's hours), or undefined to take the server's. */
+  function timeZoneName() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+    } catch {
+      return undefined;
+    }
+  }
 
   /** The browser's UTC offset as `+02:00`, or undefined when it is not a whole number of hours. */
   function tzOffset() {
@@ -396,8 +502,9 @@
     setStat('stat-delay-p95', delay.p95, formatDelay(delay.p95), delayHint);
   }
 
-  function clearStats() {
-    for (const card of $$('.stat')) {
+  /** @param {ParentNode} [root] */
+  function clearStats(root = document) {
+    for (const card of $$('.stat', root)) {
       delete card.dataset.value;
       $('.value', card).textContent = '–';
       $('.hint', card).textContent = '';
@@ -682,15 +789,351 @@
       'top-senders-rows',
       'dead-rows',
       'failed-rows',
+      'heatmap-rows',
+      'waits-rows',
+      'conversation-messages',
     ]) {
       $(`#${id}`).replaceChildren();
     }
+    clearSupportTimes();
+    state.support = null;
+    $('#conversation').hidden = true;
     for (const id of ['dead-count', 'failed-count']) {
       $(`#${id}`).textContent = '';
       delete $(`#${id}`).dataset.count;
     }
     $('#deliveries-notice').textContent = '';
     for (const node of $$('[data-error]')) showError(node.dataset.error ?? '', null);
+  }
+
+  // ---------------------------------------------------------------- the support tab
+
+  /** @param {string} label the API's bucket label, `0-1m` … `24h+` */
+  const bucketText = (label) => label.replace('-', '–').replace(/(\d)([mh])/g, '$1 $2');
+
+  /**
+   * The headline figures on the chosen clock.
+   * @param {SupportSummary} summary
+   * @param {ClockName} clock
+   */
+  function renderSupportSummary(summary, clock) {
+    const first = summary.firstResponse[clock];
+    const reply = summary.reply[clock];
+    const on = CLOCKS[clock];
+    const answered = `${formatNumber(first.count)} answered · ${on}`;
+    const replies = `${formatNumber(reply.count)} replies · ${on}`;
+    setStat('stat-first-response-median', first.medianMs, formatDelay(first.medianMs), answered);
+    setStat('stat-first-response-p90', first.p90Ms, formatDelay(first.p90Ms), answered);
+    setStat('stat-reply-median', reply.medianMs, formatDelay(reply.medianMs), replies);
+    setStat('stat-reply-p90', reply.p90Ms, formatDelay(reply.p90Ms), replies);
+    const sessions = summary.sessions;
+    setStat(
+      'stat-sessions',
+      sessions.started,
+      formatNumber(sessions.started),
+      `${formatNumber(sessions.customerInitiated)} by customers, ${formatNumber(sessions.agentInitiated)} by agents`,
+    );
+    setStat(
+      'stat-unanswered',
+      sessions.unanswered,
+      formatNumber(sessions.unanswered),
+      sessions.unanswered === 1 ? 'a customer still waiting' : 'customers still waiting',
+    );
+  }
+
+  /**
+   * The buckets of first response and reply times, as a chart and a table, and each time's figures.
+   * @param {ResponseTimes} times
+   * @param {ClockName} clock
+   */
+  function renderResponseTimes(times, clock) {
+    const first = times.firstResponse[clock];
+    const reply = times.reply[clock];
+    const labels = first.buckets.map((bucket) => bucket.label);
+    const firstCounts = first.buckets.map((bucket) => bucket.count);
+    const replyCounts = reply.buckets.map((bucket) => bucket.count);
+
+    const figure = $('#distribution-chart');
+    figure.dataset.clock = clock;
+    figure.dataset.firstResponses = String(first.count);
+    figure.dataset.replies = String(reply.count);
+    $('#distribution-canvas').setAttribute(
+      'aria-label',
+      `${formatNumber(first.count)} first responses and ${formatNumber(reply.count)} replies by time, ${CLOCKS[clock]}`,
+    );
+    $('#distribution-rows').replaceChildren(
+      ...labels.map((label, index) =>
+        el(
+          'tr',
+          {
+            data: {
+              testid: 'distribution-row',
+              label,
+              firstResponses: firstCounts[index],
+              replies: replyCounts[index] ?? 0,
+            },
+          },
+          [
+            el('th', { text: bucketText(label), attrs: { scope: 'row' } }),
+            el('td', { className: 'num', text: formatNumber(firstCounts[index]) }),
+            el('td', { className: 'num', text: formatNumber(replyCounts[index] ?? 0) }),
+          ],
+        ),
+      ),
+    );
+
+    /** @type {[string, string, Figures][]} */
+    const rows = [
+      ['firstResponse', 'First response', first],
+      ['firstResponseWithBots', 'With bots', times.firstResponseWithBots[clock]],
+      ['handoff', 'Hand-off', times.handoff[clock]],
+      ['reply', 'Reply', reply],
+    ];
+    $('#figures-rows').replaceChildren(
+      ...rows.map(([name, text, figures]) =>
+        el(
+          'tr',
+          {
+            data: {
+              testid: 'figures-row',
+              name,
+              count: figures.count,
+              median: figures.medianMs ?? '',
+              p90: figures.p90Ms ?? '',
+            },
+          },
+          [
+            el('th', { text, attrs: { scope: 'row' } }),
+            el('td', { className: 'num', text: formatNumber(figures.count) }),
+            el('td', { className: 'num', text: formatDelay(figures.medianMs) }),
+            el('td', { className: 'num', text: formatDelay(figures.p90Ms) }),
+            el('td', { className: 'num', text: formatDelay(figures.meanMs) }),
+          ],
+        ),
+      ),
+    );
+
+    if (typeof window.Chart !== 'function') {
+      showError('responseTimes', 'The chart library did not load; the numbers are below.');
+      return;
+    }
+    const display = labels.map(bucketText);
+    const chart = state.charts.distribution;
+    if (chart) {
+      chart.data.labels = display;
+      chart.data.datasets[0].data = firstCounts;
+      chart.data.datasets[1].data = replyCounts;
+      chart.update('none');
+      return;
+    }
+    state.charts.distribution = new window.Chart($as(HTMLCanvasElement, '#distribution-canvas'), {
+      type: 'bar',
+      data: {
+        labels: display,
+        datasets: [
+          {
+            label: 'First responses',
+            data: firstCounts,
+            backgroundColor: cssVar('--series-1'),
+            borderRadius: 3,
+          },
+          {
+            label: 'Replies',
+            data: replyCounts,
+            backgroundColor: cssVar('--series-2'),
+            borderRadius: 3,
+          },
+        ],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: { ticks: { color: cssVar('--muted') }, grid: { display: false } },
+          y: {
+            beginAtZero: true,
+            ticks: { precision: 0, color: cssVar('--muted') },
+            grid: { color: cssVar('--border') },
+          },
+        },
+        plugins: {
+          legend: { position: 'bottom', labels: { color: cssVar('--text'), boxWidth: 12 } },
+        },
+      },
+    });
+  }
+
+  /**
+   * Weekday × hour, the busier the darker: a table, so that every count is read out with its
+   * day and hour, coloured through a custom property (CSSOM, allowed under the page's CSP).
+   * @param {Heatmap} heatmap
+   */
+  function renderHeatmap(heatmap) {
+    const hours = $('#heatmap-hours');
+    if (hours.children.length === 1) {
+      for (let hour = 0; hour < 24; hour += 1) {
+        hours.append(el('th', { text: String(hour).padStart(2, '0'), attrs: { scope: 'col' } }));
+      }
+    }
+    const cells = Array.isArray(heatmap.cells) ? heatmap.cells : [];
+    const max = Math.max(1, ...cells.flat());
+    const table = $('#heatmap');
+    table.dataset.total = String(heatmap.total);
+    table.dataset.tz = heatmap.tz;
+    $('#heatmap-note').textContent =
+      `Customer messages by weekday and hour in ${heatmap.tz}: ${formatNumber(heatmap.total)} in the range.`;
+    $('#heatmap-rows').replaceChildren(
+      ...heatmap.days.map((day, dayIndex) => {
+        const name = DAY_NAMES[day] ?? day;
+        const row = cells[dayIndex] ?? [];
+        return el('tr', { data: { day } }, [
+          el('th', { text: name, attrs: { scope: 'row' } }),
+          ...Array.from({ length: 24 }, (_, hour) => {
+            const count = row[hour] ?? 0;
+            const cell = el('td', {
+              className: count === 0 ? 'zero' : count / max > 0.55 ? 'hot' : '',
+              text: formatNumber(count),
+              title: `${name} ${String(hour).padStart(2, '0')}:00: ${formatNumber(count)} customer messages`,
+              data: { testid: 'heatmap-cell', day, hour, count },
+            });
+            cell.style.setProperty('--heat', (count / max).toFixed(3));
+            return cell;
+          }),
+        ]);
+      }),
+    );
+  }
+
+  /** @param {Waits} waits */
+  function renderWaits(waits) {
+    const items = Array.isArray(waits.items) ? waits.items : [];
+    const tbody = $('#waits-rows');
+    if (items.length === 0) {
+      emptyRow(tbody, 5, 'No customer waited in this range.');
+      return;
+    }
+    tbody.replaceChildren(
+      ...items.map((wait) => {
+        // The link names the admin API route; a click shows its answer here, with the token.
+        const link = el('a', {
+          text: wait.conversationKey,
+          attrs: {
+            href: wait.link,
+            'data-testid': 'wait-link',
+            'aria-controls': 'conversation',
+          },
+        });
+        link.addEventListener('click', (event) => {
+          event.preventDefault();
+          void showConversation(wait);
+        });
+        return el(
+          'tr',
+          {
+            data: {
+              testid: 'wait-row',
+              conversation: wait.conversationKey,
+              messageKey: wait.customerMessageKey,
+              waitMs: wait.waitMs,
+              answered: String(wait.answered),
+            },
+          },
+          [
+            el('td', { className: 'key', data: { label: 'Conversation' } }, [link]),
+            el('td', {
+              text: formatWhen(wait.waitStartedAt),
+              title: wait.waitStartedAt,
+              data: { label: 'Customer wrote' },
+            }),
+            el('td', { className: 'num', text: formatDelay(wait.waitMs), data: { label: 'Wait' } }),
+            el('td', {
+              className: 'num',
+              text: formatDelay(wait.businessWaitMs),
+              data: { label: 'In business hours' },
+            }),
+            el('td', {
+              className: wait.answered ? '' : 'open',
+              text: wait.answered ? formatWhen(wait.answeredAt) : 'Still waiting',
+              title: wait.answeredAt ?? '',
+              data: { label: 'Answered' },
+            }),
+          ],
+        );
+      }),
+    );
+  }
+
+  /**
+   * The conversation of a wait, oldest message first, the one that started the wait marked.
+   * @param {WaitItem} wait
+   */
+  async function showConversation(wait) {
+    state.conversationCall += 1;
+    const call = state.conversationCall;
+    const box = $('#conversation');
+    box.hidden = false;
+    box.dataset.conversation = wait.conversationKey;
+    $('#conversation-title').textContent = `${wait.conversationKey} · loading…`;
+    $('#conversation-messages').replaceChildren();
+    showError('conversation', null);
+    try {
+      const page = /** @type {MessagePage} */ (await api(wait.link));
+      if (call !== state.conversationCall || !state.signedIn) return;
+      const items = [...page.items].reverse();
+      const more = page.nextCursor ? 'latest ' : '';
+      $('#conversation-title').textContent =
+        `${wait.conversationKey} · ${more}${formatNumber(items.length)} messages`;
+      $('#conversation-messages').replaceChildren(
+        ...items.map((message) =>
+          el(
+            'li',
+            {
+              className: message.key === wait.customerMessageKey ? 'waited' : '',
+              data: { testid: 'conversation-message', key: message.key },
+            },
+            [
+              el('span', {
+                className: 'when',
+                text: formatWhen(new Date(message.timeStamp).toISOString()),
+              }),
+              el('span', { className: 'from', text: message.from }),
+              el('span', { className: 'text', text: message.text }),
+            ],
+          ),
+        ),
+      );
+    } catch (error) {
+      if (call !== state.conversationCall) return;
+      if (error instanceof ApiError && error.status === 401) {
+        signOut('The admin token was refused. Enter it again.');
+        return;
+      }
+      $('#conversation-title').textContent = wait.conversationKey;
+      showError('conversation', error);
+    }
+  }
+
+  /** Draws the figures the clock switch changes, from the answers already here. */
+  function renderClocked() {
+    const data = state.support;
+    if (!data) return;
+    showError('supportSummary', data.summary.ok ? null : data.summary.error);
+    if (data.summary.ok) renderSupportSummary(data.summary.value, state.clock);
+    else clearStats($('#panel-support'));
+    showError('responseTimes', data.times.ok ? null : data.times.error);
+    if (data.times.ok) renderResponseTimes(data.times.value, state.clock);
+    else clearSupportTimes();
+  }
+
+  function clearSupportTimes() {
+    const figure = $('#distribution-chart');
+    for (const name of ['clock', 'firstResponses', 'replies']) delete figure.dataset[name];
+    $('#distribution-rows').replaceChildren();
+    $('#figures-rows').replaceChildren();
+    state.charts.distribution?.destroy();
+    state.charts.distribution = null;
   }
 
   // ---------------------------------------------------------------- actions
@@ -791,6 +1234,125 @@
     return { since: new Date(midnight - 29 * day).toISOString(), tz };
   }
 
+  /**
+   * Whether an answer for this range and tab is still wanted: not when the person signed
+   * out, switched the range or the tab meanwhile.
+   * @param {Bucket} bucket
+   * @param {Tab} tab
+   */
+  const current = (bucket, tab) => state.signedIn && bucket === state.bucket && tab === state.tab;
+
+  /**
+   * The overview's cards; false when it stopped (signed out, switched, refused).
+   * @param {Bucket} bucket
+   * @returns {Promise<boolean>}
+   */
+  async function refreshOverview(bucket) {
+    const { since, tz } = rangeFor(bucket);
+    const range = { since };
+    const [series, summary, conversations, senders, attachments] = await Promise.all([
+      settle(
+        /** @type {Promise<Timeseries>} */ (
+          api(`/api/analytics/timeseries${query({ bucket, since, tz })}`)
+        ),
+      ),
+      settle(/** @type {Promise<Summary>} */ (api(`/api/analytics/summary${query(range)}`))),
+      settle(
+        /** @type {Promise<Top>} */ (
+          api(`/api/analytics/top${query({ by: 'conversation', limit: 10, ...range })}`)
+        ),
+      ),
+      settle(
+        /** @type {Promise<Top>} */ (
+          api(`/api/analytics/top${query({ by: 'sender', limit: 10, ...range })}`)
+        ),
+      ),
+      settle(
+        /** @type {Promise<Attachments>} */ (api(`/api/analytics/attachments${query(range)}`)),
+      ),
+    ]);
+    if (!current(bucket, 'overview')) return false; // signed out or switched meanwhile
+    if (unauthorized([series, summary, conversations, senders, attachments])) {
+      signOut('The admin token was refused. Enter it again.');
+      return false;
+    }
+
+    $('#range-label').textContent = `${RANGES[bucket].label} · since ${formatWhen(range.since)}`;
+
+    showError('timeseries', series.ok ? null : series.error);
+    if (series.ok) renderTimeseries(series.value);
+    else clearTimeseries();
+
+    showError('summary', summary.ok ? null : summary.error);
+    if (summary.ok) renderSummary(summary.value);
+    else clearStats($('#panel-overview'));
+
+    showError('topConversations', conversations.ok ? null : conversations.error);
+    if (conversations.ok)
+      renderTop(
+        'top-conversations-rows',
+        'top-conversation-row',
+        conversations.value.items,
+        'No conversations.',
+      );
+    else $('#top-conversations-rows').replaceChildren();
+
+    showError('topSenders', senders.ok ? null : senders.error);
+    if (senders.ok)
+      renderTop('top-senders-rows', 'top-sender-row', senders.value.items, 'No senders.');
+    else $('#top-senders-rows').replaceChildren();
+
+    showError('attachments', attachments.ok ? null : attachments.error);
+    if (attachments.ok) renderAttachments(attachments.value);
+    else $('#attachments-rows').replaceChildren();
+
+    return refreshDeliveries();
+  }
+
+  /**
+   * The support tab's cards over the same range; false when it stopped.
+   * @param {Bucket} bucket
+   * @returns {Promise<boolean>}
+   */
+  async function refreshSupport(bucket) {
+    const { since } = rangeFor(bucket);
+    const range = { since };
+    const [summary, times, heatmap, waits] = await Promise.all([
+      settle(/** @type {Promise<SupportSummary>} */ (api(`/api/support/summary${query(range)}`))),
+      settle(
+        /** @type {Promise<ResponseTimes>} */ (api(`/api/support/response-times${query(range)}`)),
+      ),
+      settle(
+        /** @type {Promise<Heatmap>} */ (
+          api(`/api/support/heatmap${query({ ...range, tz: timeZoneName() })}`)
+        ),
+      ),
+      settle(
+        /** @type {Promise<Waits>} */ (
+          api(`/api/support/waits${query({ ...range, limit: WAITS_SHOWN })}`)
+        ),
+      ),
+    ]);
+    if (!current(bucket, 'support')) return false;
+    if (unauthorized([summary, times, heatmap, waits])) {
+      signOut('The admin token was refused. Enter it again.');
+      return false;
+    }
+
+    $('#range-label').textContent = `${RANGES[bucket].span} · since ${formatWhen(since)}`;
+    state.support = { summary, times };
+    renderClocked();
+
+    showError('heatmap', heatmap.ok ? null : heatmap.error);
+    if (heatmap.ok) renderHeatmap(heatmap.value);
+    else $('#heatmap-rows').replaceChildren();
+
+    showError('waits', waits.ok ? null : waits.error);
+    if (waits.ok) renderWaits(waits.value);
+    else $('#waits-rows').replaceChildren();
+    return true;
+  }
+
   async function refresh() {
     if (!state.signedIn) return;
     if (state.loading) {
@@ -802,66 +1364,11 @@
     document.body.dataset.state = 'loading';
     $as(HTMLButtonElement, '#refresh').disabled = true;
     try {
-      const bucket = state.bucket;
-      const { since, tz } = rangeFor(bucket);
-      const range = { since };
-      const [series, summary, conversations, senders, attachments] = await Promise.all([
-        settle(
-          /** @type {Promise<Timeseries>} */ (
-            api(`/api/analytics/timeseries${query({ bucket, since, tz })}`)
-          ),
-        ),
-        settle(/** @type {Promise<Summary>} */ (api(`/api/analytics/summary${query(range)}`))),
-        settle(
-          /** @type {Promise<Top>} */ (
-            api(`/api/analytics/top${query({ by: 'conversation', limit: 10, ...range })}`)
-          ),
-        ),
-        settle(
-          /** @type {Promise<Top>} */ (
-            api(`/api/analytics/top${query({ by: 'sender', limit: 10, ...range })}`)
-          ),
-        ),
-        settle(
-          /** @type {Promise<Attachments>} */ (api(`/api/analytics/attachments${query(range)}`)),
-        ),
-      ]);
-      if (!state.signedIn || bucket !== state.bucket) return; // signed out or switched meanwhile
-      if (unauthorized([series, summary, conversations, senders, attachments])) {
-        signOut('The admin token was refused. Enter it again.');
-        return;
-      }
-
-      $('#range-label').textContent = `${RANGES[bucket].label} · since ${formatWhen(range.since)}`;
-
-      showError('timeseries', series.ok ? null : series.error);
-      if (series.ok) renderTimeseries(series.value);
-      else clearTimeseries();
-
-      showError('summary', summary.ok ? null : summary.error);
-      if (summary.ok) renderSummary(summary.value);
-      else clearStats();
-
-      showError('topConversations', conversations.ok ? null : conversations.error);
-      if (conversations.ok)
-        renderTop(
-          'top-conversations-rows',
-          'top-conversation-row',
-          conversations.value.items,
-          'No conversations.',
-        );
-      else $('#top-conversations-rows').replaceChildren();
-
-      showError('topSenders', senders.ok ? null : senders.error);
-      if (senders.ok)
-        renderTop('top-senders-rows', 'top-sender-row', senders.value.items, 'No senders.');
-      else $('#top-senders-rows').replaceChildren();
-
-      showError('attachments', attachments.ok ? null : attachments.error);
-      if (attachments.ok) renderAttachments(attachments.value);
-      else $('#attachments-rows').replaceChildren();
-
-      if (!(await refreshDeliveries())) return;
+      const done =
+        state.tab === 'support'
+          ? await refreshSupport(state.bucket)
+          : await refreshOverview(state.bucket);
+      if (!done) return;
 
       state.lastUpdated = new Date();
       state.refreshes += 1;
@@ -909,6 +1416,106 @@
     void refresh();
   }
 
+  /**
+   * Shows a tab's panel and loads its figures (WAI-ARIA tabs: the selected tab alone is in
+   * the tab order, the arrow keys move between tabs).
+   * @param {string | undefined} tab a tab's data-tab
+   * @param {boolean} [focus] move the focus to it (keyboard)
+   */
+  function setTab(tab, focus = false) {
+    if (!isTab(tab)) return;
+    for (const button of $$('[role="tab"]')) {
+      const selected = button.dataset.tab === tab;
+      button.setAttribute('aria-selected', String(selected));
+      button.tabIndex = selected ? 0 : -1;
+      if (selected && focus) button.focus();
+    }
+    $('#panel-overview').hidden = tab !== 'overview';
+    $('#panel-support').hidden = tab !== 'support';
+    if (tab === state.tab) return;
+    state.tab = tab;
+    $('#range-label').textContent = '';
+    void refresh();
+  }
+
+  /** @param {KeyboardEvent} event */
+  function tabKeys(event) {
+    const tabs = $$('[role="tab"]');
+    const at = tabs.findIndex((button) => button.dataset.tab === state.tab);
+    const next =
+      event.key === 'ArrowRight'
+        ? (at + 1) % tabs.length
+        : event.key === 'ArrowLeft'
+          ? (at - 1 + tabs.length) % tabs.length
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? tabs.length - 1
+              : -1;
+    if (next < 0) return;
+    event.preventDefault();
+    setTab(tabs[next].dataset.tab, true);
+  }
+
+  /** @param {string | undefined} clock a button's data-clock */
+  function setClock(clock) {
+    if (!isClock(clock) || clock === state.clock) return;
+    state.clock = clock;
+    for (const button of $$('[data-clock]')) {
+      button.setAttribute('aria-pressed', String(button.dataset.clock === clock));
+    }
+    renderClocked();
+  }
+
+  /** `2026-11-27T12:00:00.000Z` → `20261127T1200Z`: a file name part every system accepts. */
+  const fileStamp = (/** @type {string} */ iso) =>
+    iso
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')
+      .replace(/(T\d{4})\d{2}Z$/, '$1Z');
+
+  /**
+   * Saves the sessions of the range as CSV. A plain link cannot send the admin token, so the
+   * file is fetched with it and handed to the browser as a blob.
+   */
+  async function downloadSessions() {
+    const button = $as(HTMLButtonElement, '#download-sessions');
+    button.disabled = true;
+    showError('supportDownload', null);
+    const { since } = rangeFor(state.bucket);
+    const until = new Date().toISOString();
+    try {
+      const response = await request(
+        `/api/support/sessions${query({ format: 'csv', since, until })}`,
+        'GET',
+        'text/csv',
+      );
+      if (!response.ok) throw refusal(response, await jsonOf(response));
+      const blob = await response.blob();
+      const named = /filename="?([^";]+)"?/.exec(response.headers.get('Content-Disposition') ?? '');
+      const url = URL.createObjectURL(blob);
+      const link = el('a', {
+        attrs: {
+          href: url,
+          download: named
+            ? named[1]
+            : `kommhook-sessions-${fileStamp(since)}-${fileStamp(until)}.csv`,
+        },
+      });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      // The download has its own copy once it started; the blob is only kept a moment longer.
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401)
+        signOut('The admin token was refused. Enter it again.');
+      else showError('supportDownload', error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   function showDashboard() {
     state.signedIn = true;
     $('#login').hidden = true;
@@ -924,7 +1531,8 @@
     clearTimeout(state.timer);
     state.charts.messages?.destroy();
     state.charts.attachments?.destroy();
-    state.charts = { messages: null, attachments: null };
+    state.charts.distribution?.destroy();
+    state.charts = { messages: null, attachments: null, distribution: null };
     clearStats();
     clearTimeseries();
     clearTables();
@@ -976,6 +1584,14 @@
     for (const button of $$('[data-bucket]')) {
       button.addEventListener('click', () => setBucket(button.dataset.bucket));
     }
+    for (const button of $$('[role="tab"]')) {
+      button.addEventListener('click', () => setTab(button.dataset.tab));
+    }
+    $('[role="tablist"]').addEventListener('keydown', tabKeys);
+    for (const button of $$('[data-clock]')) {
+      button.addEventListener('click', () => setClock(button.dataset.clock));
+    }
+    $('#download-sessions').addEventListener('click', () => void downloadSessions());
     document.addEventListener('visibilitychange', () => {
       const stale = !state.lastUpdated || Date.now() - state.lastUpdated.getTime() >= REFRESH_MS;
       if (document.visibilityState === 'visible' && state.signedIn && stale) void refresh();
