@@ -1,0 +1,69 @@
+import { instantOf, localTime } from '../../common/time/business-hours';
+import { WEEKDAYS, type Weekday } from '../../common/time/weekly-window';
+
+const DAY_MS = 86_400_000;
+
+/** When a digest is sent: every day, or on one weekday, at a local time in a zone. */
+export interface DigestSchedule {
+  readonly every: 'daily' | 'weekly';
+  /** Minutes after local midnight. */
+  readonly at: number;
+  /** Weekly only. */
+  readonly day?: Weekday;
+  readonly timeZone: string;
+}
+
+/** `[start, end)`, epoch ms. */
+export interface Range {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One digest: the range it reports on, the range it compares with, and when it is due. */
+export interface DigestPeriod extends Range {
+  readonly dueAt: number;
+  readonly previous: Range;
+  /** The range's local dates, `YYYY-MM-DD`: first and last day (the same for a daily digest). */
+  readonly firstDay: string;
+  readonly lastDay: string;
+}
+
+/** A local date as the UTC midnight of the same calendar date: days are added as 86 400 000 ms. */
+const dateOf = (instant: number, timeZone: string): number => {
+  const local = localTime(instant, timeZone);
+  return Date.UTC(local.year, local.month - 1, local.day);
+};
+const isoDate = (date: number): string => new Date(date).toISOString().slice(0, 10);
+
+/**
+ * The most recent digest due at `now`. A daily digest sent on local date D
+ * covers the local day before D; a weekly one sent on D covers the seven
+ * local days before D. Days are local calendar days, so across a DST change
+ * a day lasts 23 or 25 hours. A daily digest compares with the same weekday
+ * a week earlier (support traffic follows the week: Monday against Sunday
+ * says little), a weekly one with the week before.
+ */
+export function latestDuePeriod(schedule: DigestSchedule, now: number): DigestPeriod {
+  const { timeZone } = schedule;
+  const dueOn = (date: number): number => instantOf(date, schedule.at, timeZone);
+  let date = dateOf(now, timeZone);
+  if (schedule.every === 'weekly') {
+    const weekday = WEEKDAYS.indexOf(schedule.day ?? 'mon');
+    date -= ((new Date(date).getUTCDay() - weekday + 7) % 7) * DAY_MS;
+    if (dueOn(date) > now) date -= 7 * DAY_MS;
+  } else if (dueOn(date) > now) {
+    date -= DAY_MS;
+  }
+  const midnight = (day: number): number => instantOf(day, 0, timeZone);
+  const days = schedule.every === 'weekly' ? 7 : 1;
+  const first = date - days * DAY_MS;
+  return {
+    start: midnight(first),
+    end: midnight(date),
+    dueAt: dueOn(date),
+    // The same local days a week earlier.
+    previous: { start: midnight(first - 7 * DAY_MS), end: midnight(date - 7 * DAY_MS) },
+    firstDay: isoDate(first),
+    lastDay: isoDate(date - DAY_MS),
+  };
+}
