@@ -26,7 +26,7 @@ export const DIGEST_KINDS = ['daily', 'weekly'] as const;
 /** What a digest's subject may name. */
 const SUBJECT_FIELDS = ['rule', 'period'];
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
-export const DEFAULT_DIGEST_SUBJECT = 'Support digest {{period}}';
+export const DEFAULT_DIGEST_SUBJECT = 'Support digest: {{period}}';
 
 /** An e-mail entry of a digest's `send`: the e-mail channel's addressing, the content is the digest. */
 export class DigestEmailDto extends ChannelDto {

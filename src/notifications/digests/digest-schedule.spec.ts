@@ -1,4 +1,4 @@
-import { latestDuePeriod, type DigestSchedule } from './digest-schedule';
+import { latestDuePeriod, periodEndingAt, type DigestSchedule } from './digest-schedule';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -120,5 +120,23 @@ describe('latestDuePeriod', () => {
     expect([period.firstDay, period.lastDay]).toEqual(['2026-10-25', '2026-10-31']);
     expect(period.end - period.start).toBe(169 * HOUR);
     expect(period.previous.end - period.previous.start).toBe(168 * HOUR);
+  });
+
+  it('finds a period again by its end, across DST too', () => {
+    const weekly: DigestSchedule = {
+      every: 'weekly',
+      at: 18 * 60,
+      day: 'sun',
+      timeZone: 'Europe/Berlin',
+    };
+    for (const [schedule, now] of [
+      [berlin, '2026-03-30T06:00:00Z'],
+      [berlin, '2026-10-26T07:00:00Z'],
+      [weekly, '2026-11-01T17:00:00Z'],
+      [daily('23:59', 'Pacific/Kiritimati'), '2026-06-01T12:00:00Z'],
+    ] as const) {
+      const period = latestDuePeriod(schedule, at(now));
+      expect(periodEndingAt(schedule, period.end)).toEqual(period);
+    }
   });
 });

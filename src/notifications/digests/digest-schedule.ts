@@ -44,9 +44,8 @@ const isoDate = (date: number): string => new Date(date).toISOString().slice(0, 
  * says little), a weekly one with the week before.
  */
 export function latestDuePeriod(schedule: DigestSchedule, now: number): DigestPeriod {
-  const { timeZone } = schedule;
-  const dueOn = (date: number): number => instantOf(date, schedule.at, timeZone);
-  let date = dateOf(now, timeZone);
+  let date = dateOf(now, schedule.timeZone);
+  const dueOn = (day: number): number => instantOf(day, schedule.at, schedule.timeZone);
   if (schedule.every === 'weekly') {
     const weekday = WEEKDAYS.indexOf(schedule.day ?? 'mon');
     date -= ((new Date(date).getUTCDay() - weekday + 7) % 7) * DAY_MS;
@@ -54,13 +53,25 @@ export function latestDuePeriod(schedule: DigestSchedule, now: number): DigestPe
   } else if (dueOn(date) > now) {
     date -= DAY_MS;
   }
+  return periodSentOn(schedule, date);
+}
+
+/** The period whose range ends at `end` (a local midnight): to retry a digest of an earlier period. */
+export function periodEndingAt(schedule: DigestSchedule, end: number): DigestPeriod {
+  // A midnight a DST change skips lands beside the gap: half a day later is surely that date.
+  return periodSentOn(schedule, dateOf(end + DAY_MS / 2, schedule.timeZone));
+}
+
+/** The period of the digest sent on local date `date` (as UTC midnight). */
+function periodSentOn(schedule: DigestSchedule, date: number): DigestPeriod {
+  const { timeZone } = schedule;
   const midnight = (day: number): number => instantOf(day, 0, timeZone);
   const days = schedule.every === 'weekly' ? 7 : 1;
   const first = date - days * DAY_MS;
   return {
     start: midnight(first),
     end: midnight(date),
-    dueAt: dueOn(date),
+    dueAt: instantOf(date, schedule.at, timeZone),
     // The same local days a week earlier.
     previous: { start: midnight(first - 7 * DAY_MS), end: midnight(date - 7 * DAY_MS) },
     firstDay: isoDate(first),
