@@ -250,3 +250,102 @@ describe('digest e-mail', () => {
     ]);
   });
 });
+
+describe('weekly digest e-mail, retried after a failure', () => {
+  let smtp: SmtpRecorder;
+  let dataDir: string;
+  let t: TestApp;
+  // Monday 30 Nov 2026, 08:00 in New York (UTC-5): the digest of 16-22 Nov is the latest due.
+  const clock = new FixedClock(new Date('2026-11-30T13:00:00Z'));
+  const tick = () => t.app.get(DigestScheduler).tick();
+  const attempts = async () =>
+    (
+      (await t.admin('/api/notifications?rule=weekly').expect(200)).body as {
+        items: Record<string, unknown>[];
+      }
+    ).items.map((item) => [item.messageKey, item.status, item.remoteStatus]);
+
+  beforeAll(async () => {
+    smtp = await SmtpRecorder.start();
+    // The first attempt is told to come back later.
+    let refusals = 1;
+    smtp.refuseRecipient = () =>
+      refusals-- > 0 ? { code: 451, message: '4.3.0 try again later' } : null;
+    dataDir = newDataDir();
+    writeFileSync(
+      join(dataDir, 'rules.yaml'),
+      `
+rules:
+  - name: weekly
+    digest: weekly
+    day: Mon
+    at: "09:00"
+    timeZone: America/New_York
+    send:
+      - channel: email
+        to: [boss@example.com]
+        subject: "[{{rule}}] {{period}}"
+`,
+    );
+    t = await createTestApp({
+      dataDir,
+      clock,
+      env: {
+        NOTIFICATIONS_FILE: join(dataDir, 'rules.yaml'),
+        SMTP_URL: smtp.url(),
+        SUPPORT_AGENTS: 'agent-*',
+        RETRY_SCHEDULE: '2m,10m',
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await smtp.stop();
+    removeDataDir(dataDir);
+  });
+
+  it('a 451 is logged and retried after RETRY_SCHEDULE, with the same Message-ID', async () => {
+    await eventually(async () =>
+      expect(await attempts()).toEqual([['2026-11-16/2026-11-22', 'failed', 451]]),
+    );
+    expect(smtp.mails).toHaveLength(0);
+    // Not before the retry's time.
+    clock.at = new Date('2026-11-30T13:01:59Z');
+    await tick();
+    expect(smtp.mails).toHaveLength(0);
+
+    clock.at = new Date('2026-11-30T13:02:00Z');
+    await tick();
+    await tick();
+    expect(smtp.mails).toHaveLength(1);
+    const [{ mail }] = smtp.mails;
+    expect(mail.subject).toBe('[weekly] Mon 16 Nov 2026 – Sun 22 Nov 2026');
+    expect(mail.messageId).toBe('<digest-weekly-email-2026-11-16@kommhook>');
+    expect(mail.text).toContain(
+      'Weekly support digest: Mon 16 Nov 2026 – Sun 22 Nov 2026\nTimes of day in America/New_York. Compared with Mon 9 Nov 2026 – Sun 15 Nov 2026.\n',
+    );
+    expect(await attempts()).toEqual([
+      ['2026-11-16/2026-11-22', 'sent', 250],
+      ['2026-11-16/2026-11-22', 'failed', 451],
+    ]);
+  });
+
+  it('at 09:00 Monday in New York, the week just ended goes out, once', async () => {
+    clock.at = new Date('2026-11-30T14:00:00Z');
+    await Promise.all([tick(), tick()]);
+    await tick();
+    expect(smtp.mails.map(({ mail }) => mail.subject)).toEqual([
+      '[weekly] Mon 16 Nov 2026 – Sun 22 Nov 2026',
+      '[weekly] Mon 23 Nov 2026 – Sun 29 Nov 2026',
+    ]);
+    const rows = await t.db
+      .selectFrom('notification_digests')
+      .select(['status', 'attempts', 'error'])
+      .orderBy('period_start')
+      .execute();
+    expect(rows.map((row) => [row.status, Number(row.attempts), row.error])).toEqual([
+      ['sent', 2, null],
+      ['sent', 1, null],
+    ]);
+  });
+});
