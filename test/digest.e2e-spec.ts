@@ -249,6 +249,25 @@ describe('digest e-mail', () => {
       },
     ]);
   });
+  it('two instances on one store, ticking together, send the next day once', async () => {
+    const other = await start();
+    try {
+      clock.at = new Date('2026-11-27T07:00:00Z');
+      await Promise.all([
+        tick(),
+        other.app.get(DigestScheduler).tick(),
+        tick(),
+        other.app.get(DigestScheduler).tick(),
+      ]);
+      expect(smtp.mails.map(({ mail }) => mail.subject)).toEqual([
+        'Support digest: Tue 24 Nov 2026',
+        'Support digest: Wed 25 Nov 2026',
+        'Support digest: Thu 26 Nov 2026',
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('weekly digest e-mail, retried after a failure', () => {
