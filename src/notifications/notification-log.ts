@@ -16,8 +16,8 @@ export interface NotificationAttempt {
   readonly channel: string;
   readonly eventName: string;
   readonly messageKey: string;
-  /** What the throttle counts per: the conversation, or the sender when there is none. */
-  readonly throttleKey: string;
+  /** What the throttle counts per: the conversation, or the sender when there is none; null for a digest. */
+  readonly throttleKey: string | null;
 }
 
 export interface NotificationEntry {

@@ -6,6 +6,9 @@ import type { DeliveryContext } from '../delivery';
 import type { AnyDomainEvent } from '../messages';
 import { statusOf } from './channels/channel-errors';
 import { ChannelRegistry } from './channels/channel-registry';
+import { EmailChannel } from './channels/email.channel';
+import type { DigestEmailDto } from './digests/digest-rule';
+import type { DigestMail } from './digests/digest-report';
 import type { ChannelDto } from './channels/notification-channel';
 import { NotificationMetrics } from './notification.metrics';
 import { NotificationLog } from './notification-log';
@@ -66,6 +69,57 @@ export class NotificationSender {
       throw error;
     }
     count('sent');
+    await this.log.finish(id, this.clock.now().getTime(), { status: 'sent', remoteStatus });
+  }
+
+  /**
+   * Sends a digest by e-mail, logged like every notification (event
+   * `digest.daily` or `digest.weekly`, the period's days as its key); a
+   * failure is logged and rethrown for the scheduler to retry or give up.
+   */
+  async sendDigest(
+    rule: string,
+    channel: { readonly id: string; readonly config: DigestEmailDto },
+    digest: {
+      readonly id: string;
+      readonly event: string;
+      readonly key: string;
+      readonly mail: DigestMail;
+    },
+  ): Promise<void> {
+    const email = this.channels.get('email');
+    if (!(email instanceof EmailChannel)) throw new Error('the e-mail channel is not registered');
+    const id = await this.log.begin(
+      {
+        deliveryId: digest.id,
+        rule,
+        channel: channel.id,
+        eventName: digest.event,
+        messageKey: digest.key,
+        throttleKey: null,
+      },
+      this.clock.now().getTime(),
+      null,
+    );
+    // No throttle: a digest is never held back.
+    if (id === null) return;
+    let remoteStatus: number | null;
+    try {
+      remoteStatus = await email.sendMail(channel.config, digest.mail, {
+        rule,
+        messageId: digest.id,
+      });
+    } catch (error) {
+      const status = error instanceof PermanentDeliveryError ? 'rejected' : 'failed';
+      this.metrics.attempts.inc({ channel: 'email', outcome: status });
+      await this.log.finish(id, this.clock.now().getTime(), {
+        status,
+        error: describeFailure(error),
+        remoteStatus: statusOf(error),
+      });
+      throw error;
+    }
+    this.metrics.attempts.inc({ channel: 'email', outcome: 'sent' });
     await this.log.finish(id, this.clock.now().getTime(), { status: 'sent', remoteStatus });
   }
 }

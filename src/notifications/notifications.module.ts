@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DeliveryModule } from '../delivery';
+import { SupportModule } from '../support';
 import { ChannelRegistry } from './channels/channel-registry';
 import { EmailChannel } from './channels/email.channel';
 import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
 import { SlackChannel } from './channels/slack.channel';
 import { WebhookChannel } from './channels/webhook.channel';
+import { DigestClaims } from './digests/digest-claims';
+import { DigestScheduler } from './digests/digest-scheduler';
 import { NotificationLog } from './notification-log';
 import { PostgresNotificationLog, SqlNotificationLog } from './sql-notification-log';
 import { Database } from '../storage/database';
@@ -14,15 +17,20 @@ import { NotificationSender } from './notification-sender';
 import { NotificationsController } from './notifications.controller';
 import { NotificationRules, RuleListeners } from './rule-listeners';
 
-/** Rules from NOTIFICATIONS_FILE (or NOTIFY_WEBHOOK_URL), sent through channels as durable deliveries. */
+/**
+ * Rules from NOTIFICATIONS_FILE (or NOTIFY_WEBHOOK_URL), sent through channels as durable
+ * deliveries; digest rules sent on their schedules.
+ */
 @Module({
-  imports: [DiscoveryModule, DeliveryModule],
+  imports: [DiscoveryModule, DeliveryModule, SupportModule],
   controllers: [NotificationsController],
   providers: [
     ChannelRegistry,
     NotificationRules,
     RuleListeners,
     NotificationSender,
+    DigestClaims,
+    DigestScheduler,
     {
       provide: NotificationLog,
       inject: [Database],

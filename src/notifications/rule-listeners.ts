@@ -6,7 +6,8 @@ import type { AnyDomainEvent } from '../messages';
 import { ChannelRegistry } from './channels/channel-registry';
 import { KOMMHOOK_REPLY_MARKER } from './channels/kommunicate-reply.channel';
 import { NotificationSender } from './notification-sender';
-import { CompiledRule, loadRules } from './rules/rule-compiler';
+import type { CompiledDigest } from './digests/digest-rule';
+import { CompiledRule, loadRuleSet } from './rules/rule-compiler';
 
 /**
  * The rules in force, read and checked once, while the application is built:
@@ -15,13 +16,15 @@ import { CompiledRule, loadRules } from './rules/rule-compiler';
 @Injectable()
 export class NotificationRules {
   readonly rules: readonly CompiledRule[];
+  /** The digest rules, sent on their schedules (see digests/digest-scheduler.ts). */
+  readonly digests: readonly CompiledDigest[];
 
   constructor(config: ConfigService<AllConfig, true>, channels: ChannelRegistry) {
     const settings = config.get('notifications', { infer: true });
-    this.rules = loadRules(
+    ({ rules: this.rules, digests: this.digests } = loadRuleSet(
       { file: settings.rulesFile, webhookUrl: settings.webhookUrl, env: process.env },
       { channels: channels.definitions(), settings },
-    );
+    ));
   }
 }
 

@@ -39,7 +39,7 @@ export class SqlNotificationLog extends NotificationLog {
       async (transaction) => {
         const trx = tablesOf<NotificationTables>(transaction);
         let throttled = false;
-        if (throttle) {
+        if (throttle && attempt.throttleKey !== null) {
           await this.lockThrottle(transaction, attempt.rule, attempt.throttleKey);
           const { sent } = await trx
             .selectFrom('notification_log')

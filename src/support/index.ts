@@ -6,6 +6,7 @@ export { SupportModule } from './support.module';
 export { SupportReports } from './support-reports';
 export type {
   Heatmap,
+  MessageVolume,
   OnBothClocks,
   ResponseTimes,
   RolePreview,

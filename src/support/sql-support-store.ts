@@ -332,6 +332,14 @@ export class SqlSupportStore extends SupportStore {
     }));
   }
 
+  async messagesByRole(range: TimeRange): Promise<{ role: SupportRole; messages: number }[]> {
+    const rows = await inRange(this.db.selectFrom('support_messages'), 'at', range)
+      .select(['role', (eb) => eb.fn.countAll<number>().as('messages')])
+      .groupBy('role')
+      .execute();
+    return rows.map((row) => ({ role: row.role as SupportRole, messages: Number(row.messages) }));
+  }
+
   async customerMessageSlots(
     range: TimeRange,
     slotMs: number,

@@ -69,6 +69,14 @@ export interface WaitItem {
   link: string;
 }
 
+/** Messages in a range, by the role of their sender. */
+export interface MessageVolume {
+  messages: number;
+  customer: number;
+  agent: number;
+  bot: number;
+}
+
 export interface RolePreview {
   sender: string;
   /** As the current settings classify the sender's latest message. */
@@ -168,21 +176,7 @@ export class SupportReports {
   async waits(range: TimeRange, limit: number): Promise<WaitItem[]> {
     const now = this.clock.now().getTime();
     const { answered, open } = await this.store.longestWaits(range, limit);
-    const item = (wait: WaitRow): WaitItem => {
-      const end = wait.endedAt ?? Math.max(now, wait.startedAt);
-      return {
-        conversationKey: wait.conversationKey,
-        sessionStartedAt: iso(wait.sessionStartedAt),
-        customerMessageKey: wait.customerMessageKey,
-        waitStartedAt: iso(wait.startedAt),
-        answeredAt: wait.endedAt === null ? null : iso(wait.endedAt),
-        replyMessageKey: wait.replyMessageKey,
-        answered: wait.endedAt !== null,
-        waitMs: wait.waitMs ?? end - wait.startedAt,
-        businessWaitMs: wait.businessWaitMs ?? businessMs(wait.startedAt, end, this.hours),
-        link: `/api/messages?conversation=${encodeURIComponent(wait.conversationKey)}`,
-      };
-    };
+    const item = (wait: WaitRow): WaitItem => this.waitItem(wait, now);
     return [...answered.map(item), ...open.map(item)]
       .sort(
         (a, b) =>
@@ -194,6 +188,38 @@ export class SupportReports {
               : 0),
       )
       .slice(0, limit);
+  }
+
+  async volume(range: TimeRange): Promise<MessageVolume> {
+    const volume: MessageVolume = { messages: 0, customer: 0, agent: 0, bot: 0 };
+    for (const { role, messages } of await this.store.messagesByRole(range)) {
+      volume[role] += messages;
+      volume.messages += messages;
+    }
+    return volume;
+  }
+
+  /** The waits that started in the range and nobody has answered yet, oldest first. */
+  async unanswered(range: TimeRange, limit: number): Promise<WaitItem[]> {
+    const now = this.clock.now().getTime();
+    const { open } = await this.store.longestWaits(range, limit);
+    return open.map((wait) => this.waitItem(wait, now));
+  }
+
+  private waitItem(wait: WaitRow, now: number): WaitItem {
+    const end = wait.endedAt ?? Math.max(now, wait.startedAt);
+    return {
+      conversationKey: wait.conversationKey,
+      sessionStartedAt: iso(wait.sessionStartedAt),
+      customerMessageKey: wait.customerMessageKey,
+      waitStartedAt: iso(wait.startedAt),
+      answeredAt: wait.endedAt === null ? null : iso(wait.endedAt),
+      replyMessageKey: wait.replyMessageKey,
+      answered: wait.endedAt !== null,
+      waitMs: wait.waitMs ?? end - wait.startedAt,
+      businessWaitMs: wait.businessWaitMs ?? businessMs(wait.startedAt, end, this.hours),
+      link: `/api/messages?conversation=${encodeURIComponent(wait.conversationKey)}`,
+    };
   }
 
   async rolesPreview(limit: number): Promise<RolePreview[]> {

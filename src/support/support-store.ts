@@ -70,6 +70,9 @@ export abstract class SupportStore {
   /** Agent replies in the range: their reply times, wall clock and business. */
   abstract replyTimes(range: TimeRange): Promise<{ ms: number; businessMs: number }[]>;
 
+  /** Messages in the range (by their timeStamp), counted per role. */
+  abstract messagesByRole(range: TimeRange): Promise<{ role: SupportRole; messages: number }[]>;
+
   /** Customer messages per `slotMs`-long slot (epoch-aligned) in the range. */
   abstract customerMessageSlots(
     range: TimeRange,

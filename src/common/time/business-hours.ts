@@ -126,7 +126,7 @@ function offsetAt(instantMs: number, timeZone: string): number {
  * minutes) happens in the zone. Across a DST change the offset is taken
  * where the time falls; a time skipped by the change lands beside the gap.
  */
-function instantOf(localMidnight: number, minutes: number, timeZone: string): number {
+export function instantOf(localMidnight: number, minutes: number, timeZone: string): number {
   const naive = localMidnight + minutes * MINUTE_MS;
   const guess = naive - offsetAt(naive, timeZone);
   return naive - offsetAt(guess, timeZone);

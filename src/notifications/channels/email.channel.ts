@@ -77,11 +77,6 @@ export class EmailChannel
   }
 
   async send(config: EmailChannelDto, context: NotificationContext): Promise<number | null> {
-    const { smtpUrl, emailFrom } = this.settings;
-    if (smtpUrl === undefined) throw new PermanentDeliveryError('SMTP_URL is not set');
-    const server = smtpServer(smtpUrl);
-    const timeoutMs = config.timeoutMs ?? this.settings.timeoutMs;
-
     const values = templateValues(context.rule, context.event);
     const template = config.template ?? DEFAULT_EMAIL_TEMPLATE;
     // The template is plain text, its own characters included: escape it all for HTML.
@@ -89,6 +84,31 @@ export class EmailChannel
       /\r?\n/g,
       '<br>\n',
     );
+    return this.sendMail(
+      config,
+      {
+        subject: renderTemplate(config.subject ?? DEFAULT_EMAIL_SUBJECT, values),
+        text: renderTemplate(template, values),
+        html: `<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n${html}\n</body></html>\n`,
+      },
+      { rule: context.rule, messageId: context.deliveryId },
+    );
+  }
+
+  /**
+   * Sends a mail composed elsewhere (a digest), with the same addressing,
+   * timeouts and failure classes as `send`. `messageId` stays the same
+   * across retries, so a retry of a mail that got through is the same message.
+   */
+  async sendMail(
+    config: Pick<EmailChannelDto, 'to' | 'from' | 'timeoutMs'>,
+    mail: { readonly subject: string; readonly text: string; readonly html: string },
+    { rule, messageId }: { readonly rule: string; readonly messageId: string },
+  ): Promise<number | null> {
+    const { smtpUrl, emailFrom } = this.settings;
+    if (smtpUrl === undefined) throw new PermanentDeliveryError('SMTP_URL is not set');
+    const server = smtpServer(smtpUrl);
+    const timeoutMs = config.timeoutMs ?? this.settings.timeoutMs;
 
     let sent: SMTPSentMessageInfo;
     try {
@@ -96,13 +116,10 @@ export class EmailChannel
         from: config.from ?? emailFrom,
         to: config.to,
         // A CR or LF in a value would start a header of the sender's choosing.
-        subject: renderTemplate(config.subject ?? DEFAULT_EMAIL_SUBJECT, values).replace(
-          /[\r\n]+/g,
-          ' ',
-        ),
-        text: renderTemplate(template, values),
-        html: `<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n${html}\n</body></html>\n`,
-        messageId: `<${context.deliveryId}@kommhook>`,
+        subject: mail.subject.replace(/[\r\n]+/g, ' '),
+        text: mail.text,
+        html: mail.html,
+        messageId: `<${messageId}@kommhook>`,
       });
     } catch (error) {
       throw smtpFailure(error, server, timeoutMs);
@@ -110,7 +127,7 @@ export class EmailChannel
     // Some recipients got it: a retry would send it to them again, so this is a success.
     if (sent.rejected.length > 0) {
       this.logger.warn(
-        { rule: context.rule, rejected: sent.rejected.length },
+        { rule, rejected: sent.rejected.length },
         'e-mail notification: some recipients were rejected',
       );
     }

@@ -7,7 +7,7 @@ import { KommunicateReplyChannel } from '../channels/kommunicate-reply.channel';
 import type { NotificationSettings } from '../channels/notification-channel';
 import { SlackChannel } from '../channels/slack.channel';
 import { WebhookChannel, WebhookChannelDto } from '../channels/webhook.channel';
-import { loadRules, RuleContext } from './rule-compiler';
+import { loadRules, loadRuleSet, RuleContext } from './rule-compiler';
 import type { RulesSource } from './rules-source';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -61,15 +61,21 @@ describe('the documented rules files load', () => {
     ]);
   });
 
-  it("the README's three examples", () => {
+  it("the README's examples", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]);
     const names = blocks.map((block, index) => {
       const file = join(dir, `readme-${index}.yaml`);
       writeFileSync(file, block);
-      return loadRules(source(file), CONTEXT).map((rule) => rule.name);
+      const { rules, digests } = loadRuleSet(source(file), CONTEXT);
+      return [...rules, ...digests].map((rule) => rule.name);
     });
-    expect(names).toEqual([['offline-email'], ['refund-alert'], ['out-of-hours-reply']]);
+    expect(names).toEqual([
+      ['offline-email'],
+      ['refund-alert'],
+      ['out-of-hours-reply'],
+      ['morning-digest'],
+    ]);
   });
 });
 

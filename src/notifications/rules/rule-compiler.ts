@@ -9,6 +9,7 @@ import { compileConditions, Condition } from './rule-conditions';
 import { RuleDto } from './rule.dto';
 import { readRules, type RuleEntry, type RulesDocument, type RulesSource } from './rules-source';
 import { isValidTimeZone } from '../../common/time/weekly-window';
+import { checkDigestRule, isDigestEntry, type CompiledDigest } from '../digests/digest-rule';
 
 /** A rule ready to run: its predicate compiled, one entry per channel to send through. */
 export interface CompiledRule {
@@ -37,19 +38,36 @@ const validatorOptions: ValidatorOptions = {
 };
 const DURATION_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
+/** The rules of a file by kind: those run on events, and the digests run on a schedule. */
+export interface RuleSet {
+  readonly rules: CompiledRule[];
+  readonly digests: CompiledDigest[];
+}
+
 /** Reads, checks and compiles the rules of a source (see rules-source.ts and compileRules). */
 export function loadRules(source: RulesSource, context: RuleContext): CompiledRule[] {
   return compileRules(readRules(source), context);
+}
+
+/** loadRules, the digest rules too. */
+export function loadRuleSet(source: RulesSource, context: RuleContext): RuleSet {
+  return compileRuleSet(readRules(source), context);
+}
+
+/** The event rules of compileRuleSet. */
+export function compileRules(document: RulesDocument, context: RuleContext): CompiledRule[] {
+  return compileRuleSet(document, context).rules;
 }
 
 /**
  * Checks and compiles the rules. Every problem is reported at once, each
  * line naming the rule and the field, and stops the start.
  */
-export function compileRules(document: RulesDocument, context: RuleContext): CompiledRule[] {
+export function compileRuleSet(document: RulesDocument, context: RuleContext): RuleSet {
   const channels = new Map(context.channels.map((channel) => [channel.type, channel]));
   const problems: string[] = [];
   const rules: CompiledRule[] = [];
+  const digests: CompiledDigest[] = [];
   const names = new Set<unknown>();
   for (const entry of document.entries) {
     const report: Report = (field, message) => {
@@ -61,6 +79,11 @@ export function compileRules(document: RulesDocument, context: RuleContext): Com
       if (names.has(entry.name)) report('name', 'another rule has the same name');
       names.add(entry.name);
     }
+    if (isDigestEntry(entry)) {
+      const digest = checkDigestRule(entry, context.settings, report);
+      if (digest) digests.push(digest);
+      continue;
+    }
     const rule = checkRule(entry, channels, context.settings, report);
     if (rule) rules.push(rule);
   }
@@ -69,7 +92,7 @@ export function compileRules(document: RulesDocument, context: RuleContext): Com
     // The first line names the variable; one line per problem follows.
     throw new ConfigurationError(`${document.origin}:\n${problems.join('\n')}`);
   }
-  return rules;
+  return { rules, digests };
 }
 
 function checkRule(
