@@ -449,6 +449,7 @@ describe('support sessions export, streamed', () => {
   }, 60_000);
 
   afterAll(async () => {
+    if (t.http.listening) await new Promise<void>((resolve) => t.http.close(() => resolve()));
     await t.close();
     removeDataDir(t.dataDir);
   });
@@ -477,6 +478,27 @@ describe('support sessions export, streamed', () => {
 
   afterEach(() => jest.restoreAllMocks());
 
+  /** A request on a socket of its own, answered with a status and headers so far. */
+  const openExport = async (path: string) => {
+    if (!t.http.listening) {
+      await new Promise<void>((resolve) => t.http.listen(0, '127.0.0.1', resolve));
+    }
+    const { port } = t.http.address() as AddressInfo;
+    const client = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path,
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      client.once('response', resolve);
+      client.once('error', reject);
+      client.end();
+    });
+    expect(response.statusCode).toBe(200);
+    return { client, response };
+  };
+
   it('streams the whole range page by page', async () => {
     const { reads } = instrument();
     const answer = await request(t.http)
@@ -501,22 +523,35 @@ describe('support sessions export, streamed', () => {
     expect(reads.mock.calls.every(([, , limit]) => limit === 1_000)).toBe(true);
   });
 
+  it('answers a store failure before the first byte with an error in JSON', async () => {
+    jest.spyOn(t.app.get(SupportStore), 'sessionsAfter').mockRejectedValueOnce(new Error('gone'));
+    const answer = await t.admin('/api/support/sessions?format=csv').expect(500);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    expect(answer.body).toMatchObject({ code: 'INTERNAL.ERROR' });
+  });
+
+  it('cuts the stream short when the store fails after the first byte', async () => {
+    const store = t.app.get(SupportStore);
+    const read = store.sessionsAfter.bind(store);
+    jest
+      .spyOn(store, 'sessionsAfter')
+      .mockImplementationOnce(read)
+      .mockRejectedValueOnce(new Error('gone'));
+    const { client, response } = await openExport('/api/support/sessions?format=ndjson');
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => (text += chunk));
+    response.once('error', () => undefined);
+    await new Promise((resolve) => response.once('close', resolve));
+    // The first page arrived whole; the body's end never did.
+    expect(response.complete).toBe(false);
+    expect(text.split('\n')).toHaveLength(1_001);
+    client.destroy();
+  });
+
   it('waits for a slow client, and stops reading when it disconnects', async () => {
     const { reads, state } = instrument();
-    await new Promise<void>((resolve) => t.http.listen(0, '127.0.0.1', resolve));
-    const { port } = t.http.address() as AddressInfo;
-    const client = httpRequest({
-      host: '127.0.0.1',
-      port,
-      path: '/api/support/sessions?format=ndjson',
-      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
-    });
-    const response = await new Promise<IncomingMessage>((resolve, reject) => {
-      client.once('response', resolve);
-      client.once('error', reject);
-      client.end();
-    });
-    expect(response.statusCode).toBe(200);
+    const { client, response } = await openExport('/api/support/sessions?format=ndjson');
     // Read nothing: the socket's buffers fill and the export must wait for 'drain'.
     response.pause();
     const stalled = await eventually(async () => {
@@ -532,7 +567,6 @@ describe('support sessions export, streamed', () => {
     client.destroy();
     await eventually(() => expect(state.finished).toBe(true), 5_000);
     expect(reads.mock.calls.length).toBe(stalled);
-    await new Promise<void>((resolve) => t.http.close(() => resolve()));
   });
 });
 
