@@ -9,8 +9,10 @@ import type { SupportRole } from './roles/role-classifier';
 import { Session, splitSessions, SupportMessage } from './sessions/support-sessions';
 import {
   ClassifiedMessage,
+  ExportedSession,
   FreshResponse,
   SenderRow,
+  SessionPosition,
   SessionRow,
   SupportStore,
   TimeRange,
@@ -319,6 +321,80 @@ export class SqlSupportStore extends SupportStore {
       handoffBusinessMs: numberOrNull(row.handoff_business_ms),
       waitingSince: numberOrNull(row.waiting_since),
     }));
+  }
+
+  async sessionsAfter(
+    range: TimeRange,
+    after: SessionPosition | undefined,
+    limit: number,
+  ): Promise<ExportedSession[]> {
+    let query = inRange(this.db.selectFrom('support_sessions'), 'started_at', range).selectAll();
+    if (after) {
+      // `>=` first, so the index on started_at bounds the scan; the key breaks ties.
+      query = query.where((eb) =>
+        eb.and([
+          eb('started_at', '>=', after.startedAt),
+          eb.or([
+            eb('started_at', '>', after.startedAt),
+            eb('conversation_key', '>', after.conversationKey),
+          ]),
+        ]),
+      );
+    }
+    const sessions = await query
+      .orderBy('started_at')
+      .orderBy('conversation_key')
+      .limit(limit)
+      .execute();
+    if (sessions.length === 0) return [];
+
+    // The page's reply times in one grouped query: its conversations, within its starts.
+    const replies = await this.db
+      .selectFrom('support_waits')
+      .where('ended_by', '=', 'agent')
+      .where('conversation_key', 'in', [...new Set(sessions.map((row) => row.conversation_key))])
+      .where('session_started_at', '>=', sessions[0].started_at)
+      .where('session_started_at', '<=', sessions.at(-1)!.started_at)
+      .groupBy(['conversation_key', 'session_started_at'])
+      .select((eb) => [
+        'conversation_key',
+        'session_started_at',
+        eb.fn.countAll<number>().as('replies'),
+        eb.fn.sum<number>('wait_ms').as('total_ms'),
+        eb.fn.sum<number>('business_wait_ms').as('total_business_ms'),
+        eb.fn.max('wait_ms').as('longest_ms'),
+        eb.fn.max('business_wait_ms').as('longest_business_ms'),
+      ])
+      .execute();
+    const bySession = new Map(
+      replies.map((row) => [`${Number(row.session_started_at)} ${row.conversation_key}`, row]),
+    );
+    return sessions.map((row) => {
+      const reply = bySession.get(`${Number(row.started_at)} ${row.conversation_key}`);
+      const count = reply ? Number(reply.replies) : 0;
+      const mean = (total: number | undefined) =>
+        count === 0 ? null : Math.round(Number(total) / count);
+      return {
+        conversationKey: row.conversation_key,
+        startedAt: Number(row.started_at),
+        endedAt: Number(row.ended_at),
+        initiator: row.initiator as SupportRole,
+        customer: row.customer,
+        agents: JSON.parse(row.agents) as string[],
+        messages: Number(row.messages),
+        customerMessages: Number(row.customer_messages),
+        agentMessages: Number(row.agent_messages),
+        botMessages: Number(row.bot_messages),
+        firstResponseMs: numberOrNull(row.first_response_ms),
+        firstResponseBusinessMs: numberOrNull(row.first_response_business_ms),
+        replies: count,
+        meanReplyMs: mean(reply?.total_ms),
+        meanReplyBusinessMs: mean(reply?.total_business_ms),
+        longestWaitMs: numberOrNull(reply?.longest_ms ?? null),
+        longestWaitBusinessMs: numberOrNull(reply?.longest_business_ms ?? null),
+        waitingSince: numberOrNull(row.waiting_since),
+      };
+    });
   }
 
   async replyTimes(range: TimeRange): Promise<{ ms: number; businessMs: number }[]> {

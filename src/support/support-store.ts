@@ -46,6 +46,37 @@ export interface WaitRow {
   readonly businessWaitMs: number | null;
 }
 
+/** Where a sessions export stands: sessions are read by start, then conversation key. */
+export interface SessionPosition {
+  readonly startedAt: number;
+  readonly conversationKey: string;
+}
+
+/** A session as the export writes it: its row and what the agents' replies in it add up to. */
+export interface ExportedSession {
+  readonly conversationKey: string;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly initiator: SupportRole;
+  readonly customer: string | null;
+  readonly agents: readonly string[];
+  readonly messages: number;
+  readonly customerMessages: number;
+  readonly agentMessages: number;
+  readonly botMessages: number;
+  readonly firstResponseMs: number | null;
+  readonly firstResponseBusinessMs: number | null;
+  /** Waits an agent ended (reply times). */
+  readonly replies: number;
+  /** Their mean, rounded to the millisecond; null without replies. */
+  readonly meanReplyMs: number | null;
+  readonly meanReplyBusinessMs: number | null;
+  /** The longest of them, on each clock. */
+  readonly longestWaitMs: number | null;
+  readonly longestWaitBusinessMs: number | null;
+  readonly waitingSince: number | null;
+}
+
 export interface SenderRow {
   readonly sender: string;
   readonly role: SupportRole;
@@ -66,6 +97,16 @@ export abstract class SupportStore {
 
   /** The sessions that started in the range. */
   abstract sessions(range: TimeRange): Promise<SessionRow[]>;
+
+  /**
+   * Up to `limit` sessions that started in the range, after `after` in
+   * (start, conversation key) order: one keyset page of the export.
+   */
+  abstract sessionsAfter(
+    range: TimeRange,
+    after: SessionPosition | undefined,
+    limit: number,
+  ): Promise<ExportedSession[]>;
 
   /** Agent replies in the range: their reply times, wall clock and business. */
   abstract replyTimes(range: TimeRange): Promise<{ ms: number; businessMs: number }[]>;

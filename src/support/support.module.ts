@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SupportSessionsExport } from './export/sessions-export';
 import { SupportSessionsListener } from './listeners/support-sessions.listener';
 import { SupportRoles } from './roles/support-roles';
 import { SqlSupportStore } from './sql-support-store';
@@ -14,6 +15,7 @@ import { SupportStore } from './support-store';
     SupportRoles,
     SupportMetrics,
     SupportReports,
+    SupportSessionsExport,
     SupportSessionsListener,
   ],
   exports: [SupportReports, SupportRoles],
