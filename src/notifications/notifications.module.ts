@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DeliveryModule } from '../delivery';
+import { SupportModule } from '../support';
+import { UnansweredAlerts } from './alerts/unanswered-alerts';
 import { ChannelRegistry } from './channels/channel-registry';
 import { EmailChannel } from './channels/email.channel';
 import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
@@ -16,12 +18,13 @@ import { NotificationRules, RuleListeners } from './rule-listeners';
 
 /** Rules from NOTIFICATIONS_FILE (or NOTIFY_WEBHOOK_URL), sent through channels as durable deliveries. */
 @Module({
-  imports: [DiscoveryModule, DeliveryModule],
+  imports: [DiscoveryModule, DeliveryModule, SupportModule],
   controllers: [NotificationsController],
   providers: [
     ChannelRegistry,
     NotificationRules,
     RuleListeners,
+    UnansweredAlerts,
     NotificationSender,
     {
       provide: NotificationLog,
