@@ -47,7 +47,7 @@ export class UnansweredRuleDto {
   @IsArray()
   @IsIn([CONVERSATION_UNANSWERED], {
     each: true,
-    message: `on: an alert rule takes ${CONVERSATION_UNANSWERED} alone`,
+    message: `on must be ${CONVERSATION_UNANSWERED} alone in an alert rule`,
   })
   on!: string[];
 

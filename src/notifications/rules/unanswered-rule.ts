@@ -54,15 +54,17 @@ export function checkUnansweredRule(
     const channels: { id: string; config: ChannelDto }[] = [];
     (Array.isArray(sends) ? sends : []).forEach((send: unknown, index) => {
       const at = `${path}[${index}]`;
-      const config = checks.channel(send, at);
-      if (!config) return;
-      if (!ALERT_CHANNELS[config.channel]) {
+      const type = (send as { channel?: unknown } | null)?.channel;
+      if (typeof type === 'string' && !ALERT_CHANNELS[type]) {
+        // Before its options: what else is wrong with them does not matter.
         report(
           `${at}.channel`,
-          `${config.channel} cannot send alerts (use ${Object.keys(ALERT_CHANNELS).join(', ')})`,
+          `${type} cannot send alerts (use ${Object.keys(ALERT_CHANNELS).join(', ')})`,
         );
         return;
       }
+      const config = checks.channel(send, at);
+      if (!config) return;
       // Numbered across the whole ladder: each id names one place alerts go.
       const seen = (perType.get(config.channel) ?? 0) + 1;
       perType.set(config.channel, seen);
@@ -72,7 +74,7 @@ export function checkUnansweredRule(
   };
   const steps = [{ afterMs: durationOf(rule.after), channels: channelsOf(rule.send, 'send') }];
   (Array.isArray(rule.escalate) ? rule.escalate : []).forEach((step, index) => {
-    const path = `escalate[${index}]`;
+    const path = `escalate.${index}`;
     const afterMs = durationOf(step?.after);
     const before = steps.at(-1)!;
     if (afterMs !== null && before.afterMs !== null && afterMs <= before.afterMs) {
