@@ -61,7 +61,7 @@ describe('the documented rules files load', () => {
     ]);
   });
 
-  it("the README's three examples", () => {
+  it("the README's examples", () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]);
     const names = blocks.map((block, index) => {
@@ -69,7 +69,12 @@ describe('the documented rules files load', () => {
       writeFileSync(file, block);
       return loadRules(source(file), CONTEXT).map((rule) => rule.name);
     });
-    expect(names).toEqual([['offline-email'], ['refund-alert'], ['out-of-hours-reply']]);
+    expect(names).toEqual([
+      ['offline-email'],
+      ['refund-alert'],
+      ['out-of-hours-reply'],
+      ['waiting-customer'],
+    ]);
   });
 });
 
