@@ -21,7 +21,7 @@ import type { Database } from '../storage/database';
 import { tablesOf } from '../storage/group-commit';
 import { openSqlite } from '../storage/sqlite/open-sqlite';
 import { DeliveryDispatcher } from './delivery-dispatcher';
-import { PermanentDeliveryError, RetryAfterError } from './delivery.errors';
+import { NotDueError, PermanentDeliveryError, RetryAfterError } from './delivery.errors';
 import { DeliveryMetrics } from './delivery.metrics';
 import { DELIVERY_MIGRATIONS } from './delivery.migrations';
 import type { DeliveriesTable, DeliveryTables } from './delivery.tables';
@@ -344,6 +344,45 @@ describe('DeliveryDispatcher on a real SQLite store', () => {
       attempts: 1,
       last_error: 'PermanentDeliveryError: never',
     });
+  });
+
+  it('keeps a timer (NotDueError) pending until due, however often, without using up the schedule', async () => {
+    const handler = new Scripted();
+    registry.register({ name: 'timer', events: [MESSAGE_RECEIVED], handler });
+    const message = messageFixture();
+    // More waits than the schedule (two retries) has places, then a real failure.
+    const dues = [1, 2, 3, 4].map((hours) => Date.now() + hours * 3_600_000);
+    handler.failures.push(...dues.map((due) => new NotDueError('not due', due)), new Error('down'));
+
+    await accept(message);
+    for (const [index, due] of dues.entries()) {
+      const row = await until(async () => {
+        const current = await rowOf(message.key, 'timer');
+        expect(current.status).toBe('pending');
+        expect(Number(current.next_attempt_at)).toBe(due);
+        return current;
+      });
+      expect(row).toMatchObject({ attempts: 0, last_error: 'NotDueError: not due' });
+      // The poller's part: claimed when due, handed over with its attempts so far.
+      const [claimed] = await deliveries.claimDue(due, due + SETTINGS.leaseMs, 10);
+      expect(claimed.attempts).toBe(0);
+      dispatcher.enqueue({
+        id: claimed.id,
+        listener: registry.get('timer')!,
+        event: dispatcher.plan(message).events[0],
+        attemptsBefore: claimed.attempts,
+        heldUntil: due + SETTINGS.leaseMs,
+      });
+      await until(() => expect(handler.calls).toHaveLength(index + 2));
+    }
+    // Each run was the first attempt; the failure after the waits starts the schedule at its head.
+    expect(handler.calls.map((call) => call.delivery.attempt)).toEqual([1, 1, 1, 1, 1]);
+    const row = await until(async () => {
+      const current = await rowOf(message.key, 'timer');
+      expect(current.status).toBe('failed');
+      return current;
+    });
+    expect(row).toMatchObject({ attempts: 1, last_error: 'Error: down' });
   });
 
   it('runs no more attempts of one listener at once than its concurrency allows', async () => {

@@ -296,7 +296,7 @@ export class DeliveryDispatcher implements BeforeApplicationShutdown {
     const results = await attemptDeliveries(listener, jobs, this.settings.retryScheduleMs);
     return results.map(({ job, record }) => {
       const { outcome, attempts, durationMs } = record;
-      if (outcome.status !== 'done') {
+      if (outcome.status === 'failed' || outcome.status === 'dead') {
         this.logger.warn(
           { delivery: job.id, listener: listener.name, attempts, status: outcome.status },
           `listener ${listener.name} failed: ${outcome.error}`,

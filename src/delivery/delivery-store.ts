@@ -48,6 +48,8 @@ export interface Delivery extends NewDelivery {
 export type AttemptOutcome =
   | { readonly status: 'done' }
   | { readonly status: 'failed'; readonly error: string; readonly nextAttemptAt: number }
+  /** A timer not due yet (NotDueError): `error` says until when. */
+  | { readonly status: 'pending'; readonly error: string; readonly nextAttemptAt: number }
   | { readonly status: 'dead'; readonly error: string };
 
 export interface AttemptRecord {

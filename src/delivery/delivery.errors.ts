@@ -18,3 +18,12 @@ export class RetryAfterError extends Error {
     super(message);
   }
 }
+
+/**
+ * Thrown by a listener whose delivery is a timer (an alert due later): it
+ * waits `pending` until `retryAt`, the poller brings it back then, also after
+ * a restart. Not a failure: it uses up none of the retry schedule.
+ */
+export class NotDueError extends RetryAfterError {
+  override name = 'NotDueError';
+}

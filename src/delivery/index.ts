@@ -4,7 +4,7 @@ export { DeliveryModule } from './delivery.module';
 export { DurableListener } from './durable-listener.decorator';
 export type { DeliveryContext, DurableHandler } from './durable-listener.decorator';
 export { OnEventBestEffort } from './best-effort-listener.decorator';
-export { PermanentDeliveryError, RetryAfterError } from './delivery.errors';
+export { NotDueError, PermanentDeliveryError, RetryAfterError } from './delivery.errors';
 export { DurableListeners } from './durable-listeners';
 // Operating: what the admin API shows and does.
 export { DeliveryService } from './delivery.service';

@@ -1,6 +1,6 @@
 import { describeFailure } from '../common/errors/describe-failure';
 import type { AnyDomainEvent } from '../messages';
-import { PermanentDeliveryError, RetryAfterError } from './delivery.errors';
+import { NotDueError, PermanentDeliveryError, RetryAfterError } from './delivery.errors';
 import type { AttemptOutcome, AttemptRecord } from './delivery-store';
 import type { DeliveryContext } from './durable-listener.decorator';
 import type { RegisteredListener } from './listener-registry';
@@ -72,7 +72,8 @@ export async function attemptDeliveries<J extends AttemptJob>(
   }
   const durationMs = Date.now() - startedAt;
   return jobs.map((job) => {
-    const attempts = job.attemptsBefore + 1;
+    // A timer's wait is no attempt: the retry schedule stays whole for real failures.
+    const attempts = job.attemptsBefore + (failure?.error instanceof NotDueError ? 0 : 1);
     const outcome: AttemptOutcome = failure
       ? outcomeOf(failure.error, attempts, retryScheduleMs)
       : { status: 'done' };
@@ -88,6 +89,9 @@ function outcomeOf(
   retryScheduleMs: readonly number[],
 ): AttemptOutcome {
   const description = describeFailure(error);
+  if (error instanceof NotDueError) {
+    return { status: 'pending', error: description, nextAttemptAt: error.retryAt };
+  }
   if (error instanceof PermanentDeliveryError) return { status: 'dead', error: description };
   const delay = retryDelay(retryScheduleMs, attempts);
   if (delay === null) return { status: 'dead', error: description };

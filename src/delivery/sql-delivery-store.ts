@@ -49,7 +49,8 @@ function attemptRow(id: string, attempt: AttemptRecord): AttemptRow {
     held_until: attempt.heldUntil,
     status: outcome.status,
     attempts: attempt.attempts,
-    next_attempt_at: outcome.status === 'failed' ? outcome.nextAttemptAt : null,
+    next_attempt_at:
+      outcome.status === 'done' || outcome.status === 'dead' ? null : outcome.nextAttemptAt,
     last_error: outcome.status === 'done' ? null : outcome.error,
     updated_at: finishedAt,
     last_attempt_at: attempt.startedAt,

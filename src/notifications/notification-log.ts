@@ -18,6 +18,8 @@ export interface NotificationAttempt {
   readonly messageKey: string;
   /** What the throttle counts per: the conversation, or the sender when there is none; null for a digest. */
   readonly throttleKey: string | null;
+  /** An alert's: conversation + wait start (see alerts/). */
+  readonly dedupKey?: string;
 }
 
 export interface NotificationEntry {
@@ -31,6 +33,8 @@ export interface NotificationEntry {
   readonly status: NotificationStatus;
   readonly error: string | null;
   readonly remoteStatus: number | null;
+  /** An alert's: its steps and its resolution share it. */
+  readonly dedupKey: string | null;
   readonly createdAt: string;
   readonly finishedAt: string | null;
 }
@@ -68,6 +72,12 @@ export abstract class NotificationLog {
       remoteStatus?: number | null;
     },
   ): Promise<void>;
+
+  /** The log rows of one rule with one of these dedup keys, oldest first. */
+  abstract byDedupKeys(rule: string, dedupKeys: readonly string[]): Promise<NotificationEntry[]>;
+
+  /** The distinct dedup keys of a rule's rows in one conversation. */
+  abstract dedupKeysOf(rule: string, conversationKey: string): Promise<string[]>;
 
   /** Newest first. */
   abstract list(

@@ -14,6 +14,8 @@ export interface NotificationLogTable {
   error: string | null;
   /** The far side's HTTP or SMTP status, when it answered. */
   remote_status: number | null;
+  /** An alert's: conversation + wait start, the same for its steps and its resolution. */
+  dedup_key: string | null;
   created_at: number;
   finished_at: number | null;
 }

@@ -28,7 +28,7 @@ export class NotificationsController {
   @Get()
   @ApiOkResponse({
     description:
-      '{ items: [{ id, deliveryId, rule, channel, event, messageKey, conversation, status, error, remoteStatus, createdAt, finishedAt }], nextCursor }',
+      '{ items: [{ id, deliveryId, rule, channel, event, messageKey, conversation, status, error, remoteStatus, dedupKey, createdAt, finishedAt }], nextCursor }',
   })
   @ApiQuery({ name: 'rule', required: false, type: String })
   @ApiQuery({

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { DeliveryModule } from '../delivery';
 import { SupportModule } from '../support';
+import { UnansweredAlerts } from './alerts/unanswered-alerts';
 import { ChannelRegistry } from './channels/channel-registry';
 import { EmailChannel } from './channels/email.channel';
 import { KommunicateReplyChannel } from './channels/kommunicate-reply.channel';
@@ -28,6 +29,7 @@ import { NotificationRules, RuleListeners } from './rule-listeners';
     ChannelRegistry,
     NotificationRules,
     RuleListeners,
+    UnansweredAlerts,
     NotificationSender,
     DigestClaims,
     DigestScheduler,

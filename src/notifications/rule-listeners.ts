@@ -49,6 +49,8 @@ export class RuleListeners implements OnModuleInit {
 
   onModuleInit(): void {
     for (const rule of this.rules.rules) {
+      // Alert rules have timers of their own: alerts/unanswered-alerts.ts.
+      if (rule.unanswered) continue;
       for (const channel of rule.channels) {
         this.listeners.register({
           name: `notifications.${rule.name}.${channel.id}`,

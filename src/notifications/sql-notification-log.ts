@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Cursor, Page } from '../common/query/query-params';
 import { Database } from '../storage/database';
 import { tablesOf, WriteTransaction } from '../storage/group-commit';
@@ -11,7 +11,11 @@ import {
   NotificationLog,
   Throttle,
 } from './notification-log';
-import type { NotificationStatus, NotificationTables } from './notification.tables';
+import type {
+  NotificationLogTable,
+  NotificationStatus,
+  NotificationTables,
+} from './notification.tables';
 
 /** Sent notifications so far in the window still count against a rule's throttle. */
 const COUNTED: readonly NotificationStatus[] = ['sending', 'sent'];
@@ -60,6 +64,7 @@ export class SqlNotificationLog extends NotificationLog {
             event_name: attempt.eventName,
             message_key: attempt.messageKey,
             conversation_key: attempt.throttleKey,
+            dedup_key: attempt.dedupKey ?? null,
             status: throttled ? 'throttled' : 'sending',
             created_at: now,
             finished_at: throttled ? now : null,
@@ -122,27 +127,54 @@ export class SqlNotificationLog extends NotificationLog {
       .orderBy('id', 'desc')
       .limit(limit + 1)
       .execute();
-    return toPage(
-      rows,
-      limit,
-      (row): NotificationEntry => ({
-        id: Number(row.id),
-        deliveryId: row.delivery_id,
-        rule: row.rule,
-        channel: row.channel,
-        event: row.event_name,
-        messageKey: row.message_key,
-        conversation: row.conversation_key,
-        status: row.status,
-        error: row.error,
-        remoteStatus: row.remote_status === null ? null : Number(row.remote_status),
-        createdAt: new Date(Number(row.created_at)).toISOString(),
-        finishedAt:
-          row.finished_at === null ? null : new Date(Number(row.finished_at)).toISOString(),
-      }),
-      (row) => ({ at: Number(row.created_at), id: Number(row.id) }),
-    );
+    return toPage(rows, limit, entryOf, (row) => ({
+      at: Number(row.created_at),
+      id: Number(row.id),
+    }));
   }
+
+  async byDedupKeys(rule: string, dedupKeys: readonly string[]): Promise<NotificationEntry[]> {
+    if (dedupKeys.length === 0) return [];
+    const rows = await this.query
+      .selectFrom('notification_log')
+      .selectAll()
+      .where('rule', '=', rule)
+      .where('dedup_key', 'in', dedupKeys)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(entryOf);
+  }
+
+  async dedupKeysOf(rule: string, conversationKey: string): Promise<string[]> {
+    const rows = await this.query
+      .selectFrom('notification_log')
+      .select('dedup_key')
+      .distinct()
+      .where('rule', '=', rule)
+      .where('conversation_key', '=', conversationKey)
+      .where('dedup_key', 'is not', null)
+      .execute();
+    return rows.map((row) => row.dedup_key!);
+  }
+}
+
+function entryOf(row: Selectable<NotificationLogTable>): NotificationEntry {
+  return {
+    id: Number(row.id),
+    deliveryId: row.delivery_id,
+    rule: row.rule,
+    channel: row.channel,
+    event: row.event_name,
+    messageKey: row.message_key,
+    conversation: row.conversation_key,
+    status: row.status,
+    error: row.error,
+    remoteStatus: row.remote_status === null ? null : Number(row.remote_status),
+    dedupKey: row.dedup_key,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    finishedAt: row.finished_at === null ? null : new Date(Number(row.finished_at)).toISOString(),
+  };
 }
 
 /** PostgreSQL: a transaction-scoped advisory lock per (rule, key) serialises the count and the insert across instances. */

@@ -15,3 +15,5 @@ export type {
 } from './support-reports';
 export { SupportRoles } from './roles/support-roles';
 export type { TimeRange } from './support-store';
+export { SupportWaits } from './support-waits';
+export type { CustomerWait, WaitLookup } from './support-waits';

@@ -7,6 +7,7 @@ import { SupportController } from './support.controller';
 import { SupportMetrics } from './support.metrics';
 import { SupportReports } from './support-reports';
 import { SupportStore } from './support-store';
+import { SupportWaits } from './support-waits';
 
 @Module({
   controllers: [SupportController],
@@ -17,7 +18,8 @@ import { SupportStore } from './support-store';
     SupportReports,
     SupportSessionsExport,
     SupportSessionsListener,
+    SupportWaits,
   ],
-  exports: [SupportReports, SupportRoles],
+  exports: [SupportReports, SupportRoles, SupportWaits],
 })
 export class SupportModule {}

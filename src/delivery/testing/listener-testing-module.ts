@@ -43,7 +43,8 @@ export type DeliveryResult = {
 } & (
   | { readonly status: 'done' | 'filtered' }
   | {
-      readonly status: 'failed';
+      /** `pending`: a timer not due yet (NotDueError), no attempt used up. */
+      readonly status: 'failed' | 'pending';
       /** What the handler threw. */
       readonly error: unknown;
       /** The error as the delivery records it. */
@@ -191,10 +192,10 @@ export class ListenerTestingModule {
       results[job.index] =
         outcome.status === 'done'
           ? { ...base, status: 'done' }
-          : outcome.status === 'failed'
+          : outcome.status === 'failed' || outcome.status === 'pending'
             ? {
                 ...base,
-                status: 'failed',
+                status: outcome.status,
                 error,
                 lastError: outcome.error,
                 nextAttemptAt: new Date(outcome.nextAttemptAt),

@@ -1,6 +1,7 @@
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { AllConfig } from '../../config/all-config';
 import type { AnyDomainEvent } from '../../messages';
+import type { AlertNotice } from './alert-notice';
 import { channelDefinition } from './channel.decorator';
 
 /** NOTIFY_*, SMTP_URL, KOMMUNICATE_*: what channels read from the environment. */
@@ -12,6 +13,8 @@ export interface NotificationContext {
   readonly event: AnyDomainEvent;
   /** Stable across retries: channels that support it pass it on as an idempotency key. */
   readonly deliveryId: string;
+  /** Set when this is an unanswered-conversation alert (or its resolution), not a message notification. */
+  readonly alert?: AlertNotice;
 }
 
 /**

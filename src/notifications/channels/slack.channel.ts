@@ -3,6 +3,7 @@ import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsHttpUrl } from '../../common/validation/is-http-url.decorator';
 import type { AllConfig } from '../../config/all-config';
 import { escapeSlack, IsTemplate, renderTemplate, templateValues } from '../templates';
+import { alertHeadline } from './alert-notice';
 import { Channel } from './channel.decorator';
 import { postJson } from './http-post';
 import { ChannelDto, NotificationChannel, type NotificationContext } from './notification-channel';
@@ -87,10 +88,12 @@ export function slackPayload(config: SlackChannelDto, context: NotificationConte
       text: { type: 'mrkdwn', text: mrkdwn('', values.text, SECTION_MAX) },
     });
   }
-  return {
-    text: renderTemplate(config.template ?? DEFAULT_SLACK_TEMPLATE, values, escapeSlack),
-    blocks,
-  };
+  const text = renderTemplate(config.template ?? DEFAULT_SLACK_TEMPLATE, values, escapeSlack);
+  if (!context.alert) return { text, blocks };
+  // An alert leads with what happened; a resolution needs no message text.
+  const headline = escapeSlack(alertHeadline(context.alert));
+  if (context.alert.kind === 'resolved') return { text: headline, blocks: blocks.slice(0, 1) };
+  return { text: config.template ? text : `${headline}: ${escapeSlack(values.text)}`, blocks };
 }
 
 /** `prefix` + the escaped value, cut to `max` characters without splitting an entity. */

@@ -3,6 +3,7 @@ import { IsObject, IsOptional } from 'class-validator';
 import { IsHttpUrl } from '../../common/validation/is-http-url.decorator';
 import type { AllConfig } from '../../config/all-config';
 import type { EventName, MessageFile } from '../../messages';
+import type { AlertNotice } from './alert-notice';
 import { Channel } from './channel.decorator';
 import { postJson } from './http-post';
 import { ChannelDto, NotificationChannel, type NotificationContext } from './notification-channel';
@@ -18,7 +19,8 @@ export class WebhookChannelDto extends ChannelDto {
 
 /** What a webhook rule POSTs: the message, flattened, with the event and rule that sent it. */
 export interface WebhookPayload {
-  event: EventName;
+  /** An alert's is `conversation.unanswered` or `conversation.resolved`. */
+  event: EventName | `conversation.${AlertNotice['kind']}`;
   rule: string;
   key: string;
   conversation: string | null;
@@ -28,6 +30,14 @@ export interface WebhookPayload {
   receivedAt: string;
   metadata: Record<string, string>;
   file: MessageFile | null;
+  /** Alerts only: the step and the dedup key its resolution shares (message fields: the customer's message). */
+  alert?: {
+    dedupKey: string;
+    step: number | null;
+    /** ISO 8601. */
+    waitStartedAt: string;
+    waitedMs: number;
+  };
 }
 
 /**
@@ -47,8 +57,9 @@ export class WebhookChannel extends NotificationChannel<WebhookChannelDto> {
   async send(config: WebhookChannelDto, context: NotificationContext): Promise<number> {
     const { event, rule, deliveryId } = context;
     const { message } = event;
+    const { alert } = context;
     const payload: WebhookPayload = {
-      event: event.name,
+      event: alert ? `conversation.${alert.kind}` : event.name,
       rule,
       key: message.key,
       conversation: message.conversationKey,
@@ -58,6 +69,14 @@ export class WebhookChannel extends NotificationChannel<WebhookChannelDto> {
       metadata: { ...message.metadata },
       file: message.file,
     };
+    if (alert) {
+      payload.alert = {
+        dedupKey: alert.dedupKey,
+        step: alert.step,
+        waitStartedAt: new Date(alert.waitStartedAt).toISOString(),
+        waitedMs: alert.waitedMs,
+      };
+    }
     return postJson(config.url, payload, {
       // Ours last: a rule cannot replace the idempotency key.
       headers: { ...config.headers, 'Idempotency-Key': deliveryId },

@@ -75,6 +75,7 @@ describe('the documented rules files load', () => {
       ['refund-alert'],
       ['out-of-hours-reply'],
       ['morning-digest'],
+      ['waiting-customer'],
     ]);
   });
 });
@@ -194,6 +195,85 @@ describe('loadRules', () => {
       '  rule "mixed": send[1].timeoutMs: must not be less than 100',
       '  rule "mixed": send[1].channel: e-mail needs SMTP_URL to be set',
       '  rule "mixed": send[2].channel: kommunicate-reply needs KOMMUNICATE_API_KEY to be set',
+    ]);
+  });
+});
+
+describe('alert rules (on: conversation.unanswered)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kommhook-rules-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const rulesFile = (text: string): string => {
+    const file = join(dir, 'rules.yaml');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('plans the ladder: steps from the wait start, channel ids across steps, the repeat', () => {
+    const file = rulesFile(`rules:
+  - name: waiting
+    on: conversation.unanswered
+    after: 15m
+    clock: business-hours
+    send: [{ channel: slack, url: "https://hooks.example/a" }]
+    escalate:
+      - after: 45m
+        send: [{ channel: slack, url: "https://hooks.example/b" }, { channel: email, to: [lead@example.com] }]
+    repeat: 2
+`);
+    const [rule] = loadRules(source(file), CONTEXT);
+    expect(rule.events).toEqual(['message.received']);
+    expect(rule.unanswered).toMatchObject({
+      clock: 'business-hours',
+      repeat: 2,
+      steps: [
+        { afterMs: 900_000, channels: [{ id: 'slack' }] },
+        { afterMs: 2_700_000, channels: [{ id: 'slack-2' }, { id: 'email' }] },
+      ],
+    });
+    expect(rule.channels.map((c) => c.id)).toEqual(['slack', 'slack-2', 'email']);
+  });
+
+  it('the wall clock is the default, and seconds are allowed', () => {
+    const file = rulesFile(`rules:
+  - { name: quick, on: conversation.unanswered, after: 2s, send: [{ channel: webhook, url: "https://x.example" }] }
+`);
+    const [rule] = loadRules(source(file), CONTEXT);
+    expect(rule.unanswered).toEqual({
+      clock: 'wall',
+      repeat: 0,
+      steps: [{ afterMs: 2000, channels: [expect.objectContaining({ id: 'webhook' })] }],
+    });
+  });
+
+  it('a bad after, clock, ladder or channel stops the start, each named', () => {
+    const file = rulesFile(`rules:
+  - name: bad
+    on: [conversation.unanswered, message.received]
+    after: 15 minutes
+    clock: office
+    send: [{ channel: kommunicate-reply }]
+    escalate:
+      - after: 10m
+        send: [{ channel: webhook, url: "https://x.example" }]
+      - after: 5m
+        send: []
+      - after: 1d
+        send: [{ channel: webhook, url: "https://y.example" }]
+    repeat: -1
+`);
+    expect(problemsOf(() => loadRules(source(file), CONTEXT))).toEqual([
+      `NOTIFICATIONS_FILE: invalid rules in ${file}:`,
+      '  rule "bad": on: must be conversation.unanswered alone in an alert rule',
+      '  rule "bad": after: must be a duration in s, m or h, such as 90s, 15m or 2h',
+      '  rule "bad": clock: must be one of wall, business-hours',
+      '  rule "bad": escalate.1.send: should not be empty',
+      '  rule "bad": escalate.2.after: must be a duration in s, m or h, such as 90s, 15m or 2h',
+      '  rule "bad": repeat: must not be less than 0',
+      '  rule "bad": send[0].channel: kommunicate-reply cannot send alerts (use webhook, slack, email)',
+      '  rule "bad": escalate.1.after: must be later than the step before (each counts from the wait start)',
     ]);
   });
 });

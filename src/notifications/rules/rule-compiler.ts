@@ -2,11 +2,12 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidatorOptions } from 'class-validator';
 import { flattenValidationErrors } from '../../common/validation/validation.options';
 import { ConfigurationError } from '../../config/environment';
-import type { EventName } from '../../messages';
+import { MESSAGE_RECEIVED, type EventName } from '../../messages';
 import type { ChannelDefinition } from '../channels/channel.decorator';
 import type { ChannelDto, NotificationSettings } from '../channels/notification-channel';
 import { compileConditions, Condition } from './rule-conditions';
-import { RuleDto } from './rule.dto';
+import { type ConditionsDto, RuleDto } from './rule.dto';
+import { checkUnansweredRule, isUnansweredEntry, type UnansweredPlan } from './unanswered-rule';
 import { readRules, type RuleEntry, type RulesDocument, type RulesSource } from './rules-source';
 import { isValidTimeZone } from '../../common/time/weekly-window';
 import { checkDigestRule, isDigestEntry, type CompiledDigest } from '../digests/digest-rule';
@@ -18,6 +19,8 @@ export interface CompiledRule {
   readonly matches: Condition;
   readonly channels: readonly { readonly id: string; readonly config: ChannelDto }[];
   readonly throttle: { readonly max: number; readonly windowMs: number } | null;
+  /** An alert rule's ladder (`on: conversation.unanswered`); `channels` then lists every step's. */
+  readonly unanswered?: UnansweredPlan;
 }
 
 /** What rules are checked against besides their own shape. */
@@ -108,6 +111,27 @@ function checkRule(
   };
   for (const { field, message } of entry.problems) report(field, message);
   if (entry.rule === null) return null;
+  if (isUnansweredEntry(entry.rule)) {
+    const { rule, plan } = checkUnansweredRule(
+      entry.rule,
+      validatorOptions,
+      {
+        channel: (send, path) => checkChannel(send, path, channelsByType, settings, report),
+        conditions: (dto) => checkConditions(dto, report),
+      },
+      report,
+    );
+    if (problems > 0) return null;
+    // Its timers start from the customer's message: see alerts/unanswered-alerts.ts.
+    return {
+      name: rule.name,
+      events: [MESSAGE_RECEIVED],
+      matches: compileConditions(rule.when),
+      channels: plan.steps.flatMap((step) => step.channels),
+      throttle: null,
+      unanswered: plan,
+    };
+  }
   const rule = plainToInstance(RuleDto, entry.rule);
   for (const { field, message } of flattenValidationErrors(validateSync(rule, validatorOptions))) {
     report(field, message);
@@ -158,7 +182,7 @@ function checkChannel(
   return errors.length > 0 ? null : config;
 }
 
-function checkConditions(rule: RuleDto, report: Report): void {
+function checkConditions(rule: { readonly when?: ConditionsDto }, report: Report): void {
   const { when } = rule;
   if (!when) return;
   if (when.text) {
