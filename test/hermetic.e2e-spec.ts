@@ -71,11 +71,7 @@ describe('tests read no operator configuration', () => {
         expect(rows.every((row) => row.status === 'done')).toBe(true);
         return rows.map((row) => row.listener).sort();
       });
-      expect(deliveries).toEqual([
-        'analytics.conversations',
-        'analytics.messages',
-        'support.sessions',
-      ]);
+      expect(deliveries).toEqual(['analytics.conversations', 'analytics.messages']);
       expect(sink.requests).toEqual([]);
     } finally {
       await t.close();

@@ -9,6 +9,11 @@ export const notificationsConfig = registerAs('notifications', () => {
     rulesFile: env.NOTIFICATIONS_FILE === undefined ? undefined : resolve(env.NOTIFICATIONS_FILE),
     /** Shorthand for one rule: an offline message → POST to this URL. */
     webhookUrl: env.NOTIFY_WEBHOOK_URL,
+    /** Whether anyone is known to be an agent or a bot: alerts and digests need it (see support). */
+    supportRoles:
+      (env.SUPPORT_AGENTS ?? []).length > 0 ||
+      (env.SUPPORT_BOTS ?? []).length > 0 ||
+      env.SUPPORT_ROLE_METADATA_KEY !== undefined,
     /** Every channel's timeout unless its rule sets one. */
     timeoutMs: env.NOTIFY_TIMEOUT_MS ?? 5000,
     smtpUrl: env.SMTP_URL,

@@ -7,10 +7,18 @@ export const DEFAULT_BUSINESS_HOURS = 'Mon-Fri 09:00-17:00';
 
 export const supportConfig = registerAs('support', () => {
   const env = validateEnvironment(process.env);
+  const agents = env.SUPPORT_AGENTS ?? [];
+  const bots = env.SUPPORT_BOTS ?? [];
   return {
+    /**
+     * Support metrics run once someone is known to be an agent or a bot:
+     * before that every message is a customer's and every session
+     * unanswered, figures that would only mislead.
+     */
+    enabled: agents.length > 0 || bots.length > 0 || env.SUPPORT_ROLE_METADATA_KEY !== undefined,
     /** User ids or `*` globs of human agents, and of bots. */
-    agents: env.SUPPORT_AGENTS ?? [],
-    bots: env.SUPPORT_BOTS ?? [],
+    agents,
+    bots,
     /** A metadata key whose value (`agent`, `bot`, `customer`) names the sender's role. */
     roleMetadataKey: env.SUPPORT_ROLE_METADATA_KEY,
     /** kommhook's own replies (the `kommunicate-reply` channel) are a bot's. */

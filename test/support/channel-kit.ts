@@ -48,6 +48,7 @@ export function configWith(
   const notifications: NotificationSettings = {
     rulesFile: undefined,
     webhookUrl: undefined,
+    supportRoles: true,
     timeoutMs: 2000,
     smtpUrl: undefined,
     emailFrom: 'kommhook <kommhook@localhost>',

@@ -10,6 +10,7 @@ import { loadRuleSet, type RuleContext } from '../rules/rule-compiler';
 const SETTINGS: NotificationSettings = {
   rulesFile: undefined,
   webhookUrl: undefined,
+  supportRoles: true,
   timeoutMs: 5000,
   smtpUrl: 'smtp://127.0.0.1:2525',
   emailFrom: 'kommhook <kommhook@localhost>',

@@ -21,6 +21,7 @@ const CHANNELS = [WebhookChannel, SlackChannel, EmailChannel, KommunicateReplyCh
 const SETTINGS: NotificationSettings = {
   rulesFile: undefined,
   webhookUrl: undefined,
+  supportRoles: true,
   timeoutMs: 5000,
   smtpUrl: 'smtp://127.0.0.1:2525',
   emailFrom: 'kommhook <kommhook@localhost>',
@@ -234,6 +235,23 @@ describe('alert rules (on: conversation.unanswered)', () => {
       ],
     });
     expect(rule.channels.map((c) => c.id)).toEqual(['slack', 'slack-2', 'email']);
+  });
+
+  it('refuses alerts and digests while nobody is known to be an agent or a bot', () => {
+    const file = rulesFile(`rules:
+  - name: waiting
+    on: conversation.unanswered
+    after: 15m
+    send: [{ channel: slack, url: "https://hooks.example/a" }]
+  - name: morning
+    digest: daily
+    at: "08:00"
+    send: [{ channel: email, to: [lead@example.com] }]
+`);
+    const withoutRoles = { ...CONTEXT, settings: { ...SETTINGS, supportRoles: false } };
+    expect(() => loadRules(source(file), withoutRoles)).toThrow(
+      /rule "waiting": on: needs SUPPORT_AGENTS, SUPPORT_BOTS or SUPPORT_ROLE_METADATA_KEY[^\n]*\n  rule "morning": digest: needs SUPPORT_AGENTS/,
+    );
   });
 
   it('the wall clock is the default, and seconds are allowed', () => {

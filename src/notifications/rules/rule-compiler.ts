@@ -82,6 +82,16 @@ export function compileRuleSet(document: RulesDocument, context: RuleContext): R
       if (names.has(entry.name)) report('name', 'another rule has the same name');
       names.add(entry.name);
     }
+    if (
+      (isDigestEntry(entry) || (entry.rule !== null && isUnansweredEntry(entry.rule))) &&
+      !context.settings.supportRoles
+    ) {
+      report(
+        entry.rule !== null && isUnansweredEntry(entry.rule) ? 'on' : 'digest',
+        'needs SUPPORT_AGENTS, SUPPORT_BOTS or SUPPORT_ROLE_METADATA_KEY: until someone is an agent, no customer is ever answered',
+      );
+      continue;
+    }
     if (isDigestEntry(entry)) {
       const digest = checkDigestRule(entry, context.settings, report);
       if (digest) digests.push(digest);

@@ -1,3 +1,5 @@
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig } from '../../config/all-config';
 import { DurableHandler, DurableListener } from '../../delivery';
 import { MESSAGE_RECEIVED, MessageReceivedEvent } from '../../messages';
 import { SupportRoles } from '../roles/support-roles';
@@ -13,12 +15,17 @@ import { SupportMetrics } from '../support.metrics';
 export class SupportSessionsListener implements DurableHandler<MessageReceivedEvent> {
   /** A batch recomputes each conversation once, however many of its messages it holds. */
   readonly batchDelayMs = 200;
+  /** Off until SUPPORT_AGENTS, SUPPORT_BOTS or SUPPORT_ROLE_METADATA_KEY says who answers. */
+  readonly enabled: boolean;
 
   constructor(
     private readonly store: SupportStore,
     private readonly roles: SupportRoles,
     private readonly metrics: SupportMetrics,
-  ) {}
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.enabled = config.get('support', { infer: true }).enabled;
+  }
 
   /** A message without a conversation belongs to no session. */
   accepts(event: MessageReceivedEvent): boolean {
