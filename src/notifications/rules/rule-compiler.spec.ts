@@ -250,7 +250,7 @@ describe('alert rules (on: conversation.unanswered)', () => {
 `);
     const withoutRoles = { ...CONTEXT, settings: { ...SETTINGS, supportRoles: false } };
     expect(() => loadRules(source(file), withoutRoles)).toThrow(
-      /rule "waiting": on: needs SUPPORT_AGENTS, SUPPORT_BOTS or SUPPORT_ROLE_METADATA_KEY[^\n]*\n  rule "morning": digest: needs SUPPORT_AGENTS/,
+      /rule "waiting": on: needs SUPPORT_AGENTS, SUPPORT_BOTS or SUPPORT_ROLE_METADATA_KEY[^\n]*\n {2}rule "morning": digest: needs SUPPORT_AGENTS/,
     );
   });
 
