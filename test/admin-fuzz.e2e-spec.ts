@@ -179,6 +179,7 @@ describe(`admin and analytics APIs: ${REQUESTS} requests with generated odd para
       'GET /api/support/heatmap',
       'GET /api/support/response-times',
       'GET /api/support/roles/preview',
+      'GET /api/support/sessions',
       'GET /api/support/summary',
       'GET /api/support/waits',
       'POST /api/deliveries/retry',
@@ -212,8 +213,10 @@ describe(`admin and analytics APIs: ${REQUESTS} requests with generated odd para
 
       const { status, text } = await send(base, agent, route.method, url);
       let body: { code?: unknown; errors?: { field?: unknown }[] } = {};
+      // The sessions export answers rows (NDJSON or CSV), not one JSON document.
+      const exported = status === 200 && route.path === '/api/support/sessions';
       try {
-        body = JSON.parse(text) as typeof body;
+        if (!exported) body = JSON.parse(text) as typeof body;
       } catch {
         failures.push(`${route.method} ${url}: ${status}, not JSON`);
       }
