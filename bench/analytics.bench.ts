@@ -32,6 +32,7 @@ import { openSqlite } from '../src/storage/sqlite/open-sqlite';
 import type { ReceivedMessage } from '../src/messages';
 import { DELAY_COLUMNS, DELAY_OVERFLOW_MS } from '../src/analytics/delay-histogram';
 import { describeMachine, replaceSection } from './support/report';
+import { mulberry32, timeGet } from './support/timing';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const DAYS = 30;
@@ -48,17 +49,6 @@ const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const CONTENT_TYPES = ['image/png', 'image/jpeg', 'application/pdf', 'video/mp4', 'text/plain'];
-
-/** Deterministic PRNG so that every run measures the same store. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Row {
   key: string;
@@ -343,24 +333,6 @@ function toReceived(row: Row): ReceivedMessage {
   };
 }
 
-async function time(url: string): Promise<{ p50: number; p95: number; max: number }> {
-  const headers = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-  const warm = await fetch(url, { headers });
-  if (!warm.ok) throw new Error(`${url} answered ${warm.status}: ${await warm.text()}`);
-  await warm.arrayBuffer();
-  const durations: number[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
-    const started = performance.now();
-    const response = await fetch(url, { headers });
-    await response.arrayBuffer();
-    durations.push(performance.now() - started);
-  }
-  durations.sort((x, y) => x - y);
-  const at = (q: number): number =>
-    durations[Math.min(durations.length - 1, Math.floor(q * durations.length))];
-  return { p50: at(0.5), p95: at(0.95), max: durations[durations.length - 1] };
-}
-
 async function seed(file: string, end: number): Promise<void> {
   await (await openSqlite(file, { busyTimeoutMs: 2000, migrations: APP_MIGRATIONS })).destroy();
   let started = performance.now();
@@ -440,7 +412,7 @@ async function main(): Promise<void> {
         '  target (p95)',
     );
     for (const [name, url, target] of cases) {
-      const result = { name, target, ...(await time(url)) };
+      const result = { name, target, ...(await timeGet(url, ADMIN_TOKEN, RUNS)) };
       results.push(result);
       console.log(
         name.padEnd(44) +

@@ -28,6 +28,7 @@ import { SupportRoles } from '../src/support';
 import type { ClassifiedMessage } from '../src/support/support-store';
 import { SupportStore } from '../src/support/support-store';
 import { describeMachine, replaceSection } from './support/report';
+import { mulberry32, timeGet } from './support/timing';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const FULL_RUN = 1_000_000;
@@ -40,16 +41,6 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 /** Conversations recorded per store write: each recomputes once per write. */
 const CONVERSATIONS_PER_WRITE = 100;
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Log-normal with the given median: most answers in minutes, a tail into hours. */
 const logNormal = (random: () => number, medianMs: number, sigma = 1.1): number => {
@@ -108,24 +99,6 @@ function conversation(
     at += 26 * HOUR + random() * 4 * DAY; // the next session, after the gap
   }
   return messages;
-}
-
-async function time(url: string): Promise<{ p50: number; p95: number; max: number }> {
-  const headers = { Authorization: `Bearer ${ADMIN_TOKEN}` };
-  const warm = await fetch(url, { headers });
-  if (!warm.ok) throw new Error(`${url} answered ${warm.status}: ${await warm.text()}`);
-  await warm.arrayBuffer();
-  const durations: number[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
-    const started = performance.now();
-    const response = await fetch(url, { headers });
-    await response.arrayBuffer();
-    durations.push(performance.now() - started);
-  }
-  durations.sort((x, y) => x - y);
-  const at = (q: number): number =>
-    durations[Math.min(durations.length - 1, Math.floor(q * durations.length))];
-  return { p50: at(0.5), p95: at(0.95), max: durations[durations.length - 1] };
 }
 
 async function main(): Promise<void> {
@@ -192,7 +165,7 @@ async function main(): Promise<void> {
     ];
     const results: { name: string; p50: number; p95: number; max: number }[] = [];
     for (const [name, url] of cases) {
-      const result = { name, ...(await time(url)) };
+      const result = { name, ...(await timeGet(url, ADMIN_TOKEN, RUNS)) };
       results.push(result);
       console.log(
         `${name.padEnd(36)} p50 ${result.p50.toFixed(1)} ms  p95 ${result.p95.toFixed(1)} ms`,
