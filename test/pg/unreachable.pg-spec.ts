@@ -1,20 +1,7 @@
 import request from 'supertest';
-import { createTestApp, message, newDataDir, type TestApp } from '../support/test-app';
+import { createTestApp, eventually, message, newDataDir, type TestApp } from '../support/test-app';
 import { readCommitted, storeEnv } from '../support/store';
 import { TcpProxy } from '../support/tcp-proxy';
-
-/** Polls until `check` passes or `ms` is up. */
-async function within(ms: number, check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
 
 describe('PostgreSQL out of reach', () => {
   let proxy: TcpProxy;
@@ -51,9 +38,9 @@ describe('PostgreSQL out of reach', () => {
 
     // Back on the same address: no restart, the pool reconnects on its own.
     await proxy.listen();
-    await within(10_000, async () => {
+    await eventually(async () => {
       await request(t.http).get('/health/ready').expect(200);
-    });
+    }, 10_000);
     await t.deliver(during).expect(200, { status: 'accepted', key: during.key });
 
     const stored = await readCommitted<{ key: string }>(
